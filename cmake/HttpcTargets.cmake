@@ -1,0 +1,17 @@
+# Helpers for the project's own targets. Nothing here reaches consumers: the
+# options are PRIVATE, so they are neither exported nor seen by a project
+# that adds httpc with add_subdirectory().
+
+# httpc_set_warnings(<target>...)
+#   Turns on the project's warnings for each target, and makes them errors
+#   when HTTPC_WERROR is ON.
+function(httpc_set_warnings)
+  foreach(target IN LISTS ARGN)
+    if(MSVC)
+      target_compile_options(${target} PRIVATE /W4 $<$<BOOL:${HTTPC_WERROR}>:/WX>)
+    else()
+      target_compile_options(${target} PRIVATE
+        -Wall -Wextra -Wpedantic $<$<BOOL:${HTTPC_WERROR}>:-Werror>)
+    endif()
+  endforeach()
+endfunction()

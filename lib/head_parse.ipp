@@ -1,0 +1,274 @@
+// The head scanner, included once per instruction set: parser.cpp with the
+// scalar scan, parser_avx2.cpp with the AVX2 one. Everything here has internal
+// linkage and calls no inline library function, so code built for AVX2 can
+// never be picked by the linker for a caller on a processor without it.
+//
+// Requires before inclusion: head_parse.hpp and <cstring> (memchr, memcmp).
+
+namespace httpc::detail {
+namespace {
+
+// RFC 9110 §5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-"
+//                  / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
+constexpr bool is_tchar(unsigned char c) {
+  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
+  switch (c) {
+    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
+    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+      return true;
+    default:
+      return false;
+  }
+}
+
+struct tchar_table {
+  bool member[256];
+  constexpr tchar_table() : member() {
+    for (int c = 0; c < 256; ++c) member[c] = is_tchar(static_cast<unsigned char>(c));
+  }
+};
+constexpr tchar_table tchars;
+
+// Field values and the reason phrase may hold HTAB, SP, VCHAR and obs-text;
+// any other control byte (CR and LF among them) stops a scan.
+inline bool is_ctl(unsigned char c) { return (c < 0x20 && c != '\t') || c == 0x7f; }
+inline bool is_ws(char c) { return c == ' ' || c == '\t'; }
+// What Python's str.split() without arguments splits a status line on.
+inline bool is_status_ws(char c) {
+  return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r';
+}
+inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+struct scalar_scan {
+  static const char* find_ctl(const char* p, const char* end) {
+    while (p != end && !is_ctl(static_cast<unsigned char>(*p))) ++p;
+    return p;
+  }
+  static const char* skip_token(const char* p, const char* end) {
+    while (p != end && tchars.member[static_cast<unsigned char>(*p)]) ++p;
+    return p;
+  }
+};
+
+inline std::uint32_t offset(const head_request& in, const char* p) {
+  return static_cast<std::uint32_t>(p - in.begin);
+}
+
+inline void fail(head_result& out, error e) {
+  out.status = head_status::failed;
+  out.failure = e;
+}
+
+// After a line's content ends at `stop` (a control byte), returns the start of
+// the next line, nullptr for "need more input", or fails with `bad`.
+inline const char* after_line_end(const char* stop, const char* end, head_result& out,
+                                  error bad) {
+  if (stop == end) return nullptr;
+  if (*stop == '\n') return stop + 1;  // a bare LF ends a line, as in CPython
+  if (*stop == '\r') {
+    if (stop + 1 == end) return nullptr;
+    if (stop[1] == '\n') return stop + 2;
+  }
+  fail(out, bad);
+  return nullptr;
+}
+
+// The general status-line rule of API.md, for what the fast path declines.
+template <class Scan>
+const char* parse_status_line_slow(const head_request& in, head_result& out) {
+  const char* line = in.begin;
+  auto* lf = static_cast<const char*>(std::memchr(line, '\n', static_cast<std::size_t>(in.end - line)));
+  if (lf == nullptr) return nullptr;
+  const char* next = lf + 1;
+  if (static_cast<std::size_t>(next - line) > in.max_line) {
+    fail(out, error::line_too_long);
+    return nullptr;
+  }
+  const char* end = lf;
+  if (end != line && end[-1] == '\r') --end;
+
+  const char* version = line;
+  while (version != end && is_status_ws(*version)) ++version;
+  const char* version_end = version;
+  while (version_end != end && !is_status_ws(*version_end)) ++version_end;
+  const char* code = version_end;
+  while (code != end && is_status_ws(*code)) ++code;
+  const char* code_end = code;
+  while (code_end != end && !is_status_ws(*code_end)) ++code_end;
+
+  const bool http = version_end - version >= 5 && std::memcmp(version, "HTTP/", 5) == 0;
+  if (code == end || !http) {
+    if (in.strict) fail(out, error::bad_status_line);
+    else out.status = head_status::simple_response;
+    return nullptr;
+  }
+  if (code_end - code != 3 || !is_digit(code[0]) || !is_digit(code[1]) || !is_digit(code[2]) ||
+      code[0] == '0') {
+    fail(out, error::bad_status_line);
+    return nullptr;
+  }
+  out.status_code = (code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0');
+
+  const auto version_size = static_cast<std::size_t>(version_end - version);
+  if (version_size == 8 && std::memcmp(version, "HTTP/1.0", 8) == 0) {
+    out.version = 10;
+  } else if (version_size >= 7 && std::memcmp(version, "HTTP/1.", 7) == 0) {
+    out.version = 11;
+  } else if (version_size == 8 && std::memcmp(version, "HTTP/0.9", 8) == 0) {
+    out.version = 9;
+  } else {
+    fail(out, error::unknown_protocol);
+    return nullptr;
+  }
+
+  const char* reason = code_end;
+  while (reason != end && is_status_ws(*reason)) ++reason;
+  const char* reason_end = end;
+  while (reason_end != reason && is_status_ws(reason_end[-1])) --reason_end;
+  if (Scan::find_ctl(reason, reason_end) != reason_end) {
+    fail(out, error::bad_status_line);
+    return nullptr;
+  }
+  out.reason_offset = offset(in, reason);
+  out.reason_size = static_cast<std::uint32_t>(reason_end - reason);
+  return next;
+}
+
+// Returns the start of the first field line, or nullptr with `out.status`
+// saying why not.
+template <class Scan>
+const char* parse_status_line(const head_request& in, head_result& out) {
+  const char* p = in.begin;
+  // Fast path: "HTTP/1.1 200 " or "HTTP/1.0 200 ".
+  if (in.end - p >= 13 && std::memcmp(p, "HTTP/1.", 7) == 0 && (p[7] == '1' || p[7] == '0') &&
+      p[8] == ' ' && p[9] >= '1' && p[9] <= '9' && is_digit(p[10]) && is_digit(p[11]) &&
+      p[12] == ' ') {
+    const char* reason = p + 13;
+    const char* stop = Scan::find_ctl(reason, in.end);
+    const char* next = after_line_end(stop, in.end, out, error::bad_status_line);
+    if (next == nullptr) return nullptr;
+    if (static_cast<std::size_t>(next - p) > in.max_line) {
+      fail(out, error::line_too_long);
+      return nullptr;
+    }
+    while (reason != stop && is_ws(*reason)) ++reason;
+    while (stop != reason && is_ws(stop[-1])) --stop;
+    out.version = p[7] == '1' ? 11 : 10;
+    out.status_code = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
+    out.reason_offset = offset(in, reason);
+    out.reason_size = static_cast<std::uint32_t>(stop - reason);
+    return next;
+  }
+  return parse_status_line_slow<Scan>(in, out);
+}
+
+// Continuation lines (obs-fold, RFC 9112 §5.2) after a field whose value so
+// far is [value, value_end): the whole value goes to the fold sink with each
+// fold, and the whitespace around it, replaced by one space. Returns the
+// start of the line after the last continuation, or nullptr.
+template <class Scan>
+const char* parse_folded_value(const head_request& in, const char* value, const char* value_end,
+                               const char* next, std::size_t& lines, field_view::entry& entry,
+                               head_result& out) {
+  std::size_t size = static_cast<std::size_t>(value_end - value);
+  const std::size_t at = in.folds.append(in.folds.context, value, size);
+  while (next != in.end && is_ws(*next)) {
+    if (++lines > in.max_fields) {
+      fail(out, error::too_many_headers);
+      return nullptr;
+    }
+    const char* line = next;
+    const char* piece = line;
+    while (piece != in.end && is_ws(*piece)) ++piece;
+    const char* stop = Scan::find_ctl(piece, in.end);
+    next = after_line_end(stop, in.end, out, error::bad_header);
+    if (next == nullptr) return nullptr;
+    if (static_cast<std::size_t>(next - line) > in.max_line) {
+      fail(out, error::line_too_long);
+      return nullptr;
+    }
+    while (stop != piece && is_ws(stop[-1])) --stop;
+    if (stop == piece) continue;
+    if (size != 0) {
+      in.folds.append(in.folds.context, " ", 1);
+      ++size;
+    }
+    in.folds.append(in.folds.context, piece, static_cast<std::size_t>(stop - piece));
+    size += static_cast<std::size_t>(stop - piece);
+  }
+  if (next == in.end) return nullptr;
+  entry.folded = 1;
+  entry.value_offset = static_cast<std::uint32_t>(at);
+  entry.value_size = static_cast<std::uint32_t>(size);
+  return next;
+}
+
+// Field lines from `p` up to and including the empty line that ends them.
+template <class Scan>
+void parse_fields(const head_request& in, const char* p, head_result& out) {
+  std::size_t lines = 0;
+  std::size_t count = 0;
+  for (;;) {
+    if (p == in.end) return;
+    if (*p == '\r' || *p == '\n') {
+      const char* next = after_line_end(p, in.end, out, error::bad_header);
+      if (next == nullptr) return;
+      out.status = head_status::complete;
+      out.size = static_cast<std::size_t>(next - in.begin);
+      out.field_count = count;
+      return;
+    }
+    if (++lines > in.max_fields) {
+      fail(out, error::too_many_headers);
+      return;
+    }
+    const char* line = p;
+    const char* name_end = Scan::skip_token(p, in.end);
+    if (name_end == in.end) return;
+    // RFC 9112 §5.1: no whitespace between name and colon; a line without a
+    // colon, or one that starts with whitespace here, is no field line.
+    if (*name_end != ':' || name_end == line) {
+      fail(out, error::bad_header);
+      return;
+    }
+    const char* value = name_end + 1;
+    while (value != in.end && is_ws(*value)) ++value;
+    const char* stop = Scan::find_ctl(value, in.end);
+    const char* next = after_line_end(stop, in.end, out, error::bad_header);
+    if (next == nullptr) return;
+    if (static_cast<std::size_t>(next - line) > in.max_line) {
+      fail(out, error::line_too_long);
+      return;
+    }
+    while (stop != value && is_ws(stop[-1])) --stop;
+    field_view::entry& entry = in.fields[count++];
+    entry.name_offset = offset(in, line);
+    entry.name_size = static_cast<std::uint32_t>(name_end - line);
+    entry.value_offset = offset(in, value);
+    entry.value_size = static_cast<std::uint32_t>(stop - value);
+    entry.folded = 0;
+    if (next == in.end) return;
+    if (is_ws(*next)) {
+      next = parse_folded_value<Scan>(in, value, stop, next, lines, entry, out);
+      if (next == nullptr) return;
+    }
+    p = next;
+  }
+}
+
+template <class Scan>
+head_result parse_head_with(const head_request& in) {
+  head_result out;
+  const char* fields = parse_status_line<Scan>(in, out);
+  if (fields == nullptr) return out;
+  if (out.version == 9) {  // an HTTP/0.9 status line has no fields after it
+    out.status = head_status::complete;
+    out.size = static_cast<std::size_t>(fields - in.begin);
+    return out;
+  }
+  parse_fields<Scan>(in, fields, out);
+  return out;
+}
+
+}  // namespace
+}  // namespace httpc::detail

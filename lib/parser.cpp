@@ -1,0 +1,610 @@
+#include "httpc/parser.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+#include "head_parse.hpp"
+#include "head_parse.ipp"
+
+namespace httpc {
+
+namespace detail {
+
+head_result parse_head_scalar(const head_request& request) noexcept {
+  return parse_head_with<scalar_scan>(request);
+}
+
+head_result parse_fields_scalar(const head_request& request) noexcept {
+  head_result out;
+  parse_fields<scalar_scan>(request, request.begin, out);
+  return out;
+}
+
+namespace {
+
+bool has_avx2() noexcept {
+#if defined(HTTPC_NO_AVX2) || !(defined(__x86_64__) || defined(_M_X64))
+  return false;
+#else
+  return __builtin_cpu_supports("avx2");
+#endif
+}
+
+head_parser active_head_parser = has_avx2() ? parse_head_avx2 : parse_head_scalar;
+
+}  // namespace
+
+std::string_view head_scanner() noexcept {
+  return active_head_parser == parse_head_scalar ? "scalar" : "avx2";
+}
+
+bool use_head_scanner(std::string_view name) noexcept {
+  if (name == "scalar") {
+    active_head_parser = parse_head_scalar;
+    return true;
+  }
+  if (name == "avx2" && has_avx2()) {
+    active_head_parser = parse_head_avx2;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace detail
+
+namespace {
+
+char ascii_lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
+
+std::uint64_t load64(const char* p) noexcept {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+// Compares with a literal of lowercase letters and '-'. Field names and
+// values hold no control bytes, so OR-ing 0x20 into each byte lowers letters
+// and makes no other byte equal to a lowercase letter or '-'.
+template <std::size_t N>
+bool lower_is(std::string_view text, const char (&lower)[N]) noexcept {
+  constexpr std::size_t n = N - 1;
+  if (text.size() != n) return false;
+  constexpr std::uint64_t case_bits = 0x2020202020202020;
+  if constexpr (n >= 8) {
+    for (std::size_t i = 0; i + 8 <= n; i += 8)
+      if ((load64(text.data() + i) | case_bits) != load64(lower + i)) return false;
+    return (load64(text.data() + n - 8) | case_bits) == load64(lower + n - 8);
+  } else {
+    for (std::size_t i = 0; i < n; ++i)
+      if ((text[i] | 0x20) != lower[i]) return false;
+    return true;
+  }
+}
+
+std::string_view trim_ows(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Calls f on each non-empty element of a comma-separated list (RFC 9110 §5.6.1).
+template <class F>
+void for_each_element(std::string_view list, F&& f) {
+  if (list.find(',') == std::string_view::npos) {  // one element, trimmed already
+    if (!list.empty()) f(list);
+    return;
+  }
+  while (!list.empty()) {
+    const auto comma = list.find(',');
+    const auto element = trim_ows(list.substr(0, comma));
+    if (!element.empty()) f(element);
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+}
+
+// RFC 9110 §8.6: Content-Length = 1*DIGIT; a list of identical values is one
+// value. Returns false for anything else, or for values that disagree.
+bool parse_content_length(std::string_view value, bool& seen, std::uint64_t& length) noexcept {
+  bool ok = true;
+  bool any = false;
+  for_each_element(value, [&](std::string_view element) {
+    any = true;
+    std::uint64_t n = 0;
+    for (char c : element) {
+      if (c < '0' || c > '9' || n > (std::numeric_limits<std::uint64_t>::max() >> 4)) {
+        ok = false;
+        return;
+      }
+      n = n * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    if (seen && n != length) ok = false;
+    seen = true;
+    length = n;
+  });
+  return ok && any;
+}
+
+std::size_t append_fold(void* context, const char* data, std::size_t size) {
+  auto& storage = *static_cast<std::string*>(context);
+  const std::size_t at = storage.size();
+  storage.append(data, size);
+  return at;
+}
+
+int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool is_ctl(unsigned char c) noexcept { return (c < 0x20 && c != '\t') || c == 0x7f; }
+
+}  // namespace
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  return true;
+}
+
+std::optional<std::string_view> field_view::find(std::string_view name) const noexcept {
+  for (std::size_t i = 0; i < count_; ++i) {
+    const auto field = (*this)[i];
+    if (iequals(field.name, name)) return field.value;
+  }
+  return std::nullopt;
+}
+
+std::size_t field_view::count(std::string_view name) const noexcept {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < count_; ++i)
+    if (iequals((*this)[i].name, name)) ++n;
+  return n;
+}
+
+response_parser::response_parser(parser_options options) : options_(options) {
+  // Offsets into a head are 32-bit, sizes 31-bit.
+  options_.max_head_size = std::min<std::size_t>(options_.max_head_size, 1u << 30);
+  options_.max_line_length = std::min(options_.max_line_length, options_.max_head_size);
+  fields_.resize(options_.max_fields);
+  reset();
+}
+
+void response_parser::reset(std::string_view request_method) noexcept {
+  // RFC 9110 §9.1: methods are case-sensitive.
+  head_request_ = request_method == "HEAD";
+  connect_request_ = request_method == "CONNECT";
+  state_ = state::head;
+  failure_ = {};
+  keep_alive_ = false;
+  framing_ = body_framing::none;
+  status_ = 0;
+  version_ = 0;
+  head_base_ = nullptr;
+  reason_offset_ = 0;
+  reason_size_ = 0;
+  head_size_ = 0;
+  field_count_ = 0;
+  content_length_ = 0;
+  remaining_ = 0;
+  body_received_ = 0;
+  body_ = {};
+  trailers_.clear();
+  trailer_bytes_.clear();
+  folds_.clear();
+  trailer_folds_.clear();
+  restart_scan();
+}
+
+void response_parser::restart_scan() noexcept {
+  scanned_ = 0;
+  line_start_ = 0;
+  scanned_lines_ = 0;
+}
+
+parse_result response_parser::fail(std::error_code& ec, error e) noexcept {
+  state_ = state::failed;
+  failure_ = e;
+  ec = e;
+  return {0, parse_event::need_more};
+}
+
+parse_result response_parser::parse(std::string_view input, std::error_code& ec) noexcept {
+  body_ = {};
+  switch (state_) {
+    case state::head:
+      return parse_head(input, ec);
+    case state::body_length: {
+      if (remaining_ == 0) {
+        state_ = state::done;
+        return {0, parse_event::done};
+      }
+      if (input.empty()) return {0, parse_event::need_more};
+      const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, input.size()));
+      body_ = input.substr(0, take);
+      remaining_ -= take;
+      body_received_ += take;
+      return {take, parse_event::body};
+    }
+    case state::body_until_close:
+      if (input.empty()) return {0, parse_event::need_more};
+      body_ = input;
+      body_received_ += input.size();
+      return {input.size(), parse_event::body};
+    case state::chunk_size:
+    case state::chunk_data:
+    case state::chunk_data_end:
+    case state::trailers:
+      return parse_chunked(input, ec);
+    case state::done:
+      return {0, parse_event::done};
+    case state::failed:
+      ec = failure_;
+      return {0, parse_event::need_more};
+  }
+  return {0, parse_event::need_more};
+}
+
+// Looks for the end of an incomplete head or trailer section in the bytes not
+// yet searched, checking the line limits on the way. True when a full parse
+// is worth trying: an empty line arrived, or the status line completed (an
+// HTTP/0.9 status line is the whole head).
+bool response_parser::scan_lines(std::string_view input, bool status_line,
+                                 std::error_code& ec) noexcept {
+  if (input.size() < scanned_) restart_scan();  // the caller started over
+  const char* data = input.data();
+  const std::size_t max_lines = options_.max_fields + (status_line ? 1 : 0);
+  while (scanned_ < input.size()) {
+    const void* found = std::memchr(data + scanned_, '\n', input.size() - scanned_);
+    if (found == nullptr) break;
+    const auto at = static_cast<std::size_t>(static_cast<const char*>(found) - data);
+    if (at + 1 - line_start_ > options_.max_line_length) {
+      fail(ec, error::line_too_long);
+      return false;
+    }
+    const bool empty = at == line_start_ || (at == line_start_ + 1 && data[line_start_] == '\r');
+    const bool first = ++scanned_lines_ == 1 && status_line;
+    scanned_ = at + 1;
+    line_start_ = at + 1;
+    if (empty || first) return true;
+    if (scanned_lines_ > max_lines) {
+      fail(ec, error::too_many_headers);
+      return false;
+    }
+  }
+  scanned_ = input.size();
+  if (input.size() - line_start_ > options_.max_line_length) fail(ec, error::line_too_long);
+  return false;
+}
+
+parse_result response_parser::parse_head(std::string_view input, std::error_code& ec) noexcept {
+  if (input.empty()) return {0, parse_event::need_more};
+  if (scanned_ == 0 && !options_.strict) {
+    // A first line that cannot begin with "HTTP/" is an HTTP/0.9 simple
+    // response; leading whitespace makes us wait for the whole line.
+    const char c = input.front();
+    const bool wait = c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r';
+    const std::size_t n = std::min<std::size_t>(input.size(), 5);
+    if (!wait && input.compare(0, n, std::string_view("HTTP/", n)) != 0)
+      return start_simple_response(input);
+  }
+  const bool first_try = scanned_ == 0;
+  if (!first_try && !scan_lines(input, true, ec)) return {0, parse_event::need_more};
+  folds_.clear();
+  const detail::head_request request{
+      input.data(),
+      input.data() + std::min(input.size(), options_.max_head_size),
+      fields_.data(),
+      options_.max_fields,
+      options_.max_line_length,
+      {&folds_, append_fold},
+      options_.strict,
+  };
+  const detail::head_result head = detail::active_head_parser(request);
+  switch (head.status) {
+    case detail::head_status::complete:
+      return finish_head(input, head, ec);
+    case detail::head_status::failed:
+      return fail(ec, head.failure);
+    case detail::head_status::simple_response:
+      return start_simple_response(input);
+    case detail::head_status::partial:
+      break;
+  }
+  if (input.size() > options_.max_head_size) return fail(ec, error::head_too_large);
+  if (first_try) scan_lines(input, true, ec);
+  return {0, parse_event::need_more};
+}
+
+parse_result response_parser::start_simple_response(std::string_view input) noexcept {
+  head_base_ = input.data();
+  status_ = 200;
+  version_ = 9;
+  framing_ = body_framing::until_close;
+  keep_alive_ = false;
+  state_ = state::body_until_close;
+  restart_scan();
+  return {0, parse_event::head};
+}
+
+parse_result response_parser::finish_head(std::string_view input, const detail::head_result& head,
+                                          std::error_code& ec) noexcept {
+  head_base_ = input.data();
+  head_size_ = head.size;
+  status_ = head.status_code;
+  version_ = head.version;
+  reason_offset_ = head.reason_offset;
+  reason_size_ = head.reason_size;
+  field_count_ = head.field_count;
+  restart_scan();
+  // RFC 9110 §15.2: a client must be able to parse one or more 1xx responses
+  // before the final one; 101 is final, the connection then speaks another
+  // protocol.
+  if (status_ >= 100 && status_ < 200 && status_ != 101) return {head.size, parse_event::interim};
+  if (const error e = decide_framing(); e != error{}) return fail(ec, e);
+  switch (framing_) {
+    case body_framing::none:
+    case body_framing::content_length:
+      state_ = state::body_length;
+      remaining_ = content_length_;
+      break;
+    case body_framing::chunked:
+      state_ = state::chunk_size;
+      break;
+    case body_framing::until_close:
+      state_ = state::body_until_close;
+      break;
+  }
+  return {head.size, parse_event::head};
+}
+
+// RFC 9112 §6.3, message body length, in its order:
+// 1. responses to HEAD, 1xx, 204 and 304 have no body, whatever their fields;
+// 2. a 2xx to CONNECT starts a tunnel;
+// 3. Transfer-Encoding with chunked last is chunked, and overrides any
+//    Content-Length (the connection must close after the response);
+// 5. a valid Content-Length gives the length; an invalid one is an error;
+// 7. otherwise the body runs until the server closes.
+// Persistence: RFC 9112 §9.3, with CPython's reading of HTTP/1.0 keep-alive.
+error response_parser::decide_framing() noexcept {
+  bool close = false;
+  bool keep = false;
+  bool has_length = false;
+  bool length_ok = true;
+  bool has_coding = false;
+  int chunked = 0;
+  bool other_coding = false;
+  std::uint64_t length = 0;
+  const auto fields = this->fields();
+  for (const header_field field : fields) {
+    switch (field.name.size()) {
+      case 10:
+        if (lower_is(field.name, "connection")) {
+          for_each_element(field.value, [&](std::string_view token) {
+            if (lower_is(token, "close")) close = true;
+            else if (lower_is(token, "keep-alive")) keep = true;
+          });
+        } else if (lower_is(field.name, "keep-alive")) {
+          keep = true;
+        }
+        break;
+      case 14:
+        if (lower_is(field.name, "content-length")) {
+          length_ok = parse_content_length(field.value, has_length, length) && length_ok;
+          has_length = true;
+        }
+        break;
+      case 16:
+        if (lower_is(field.name, "proxy-connection")) {
+          for_each_element(field.value, [&](std::string_view token) {
+            if (lower_is(token, "keep-alive")) keep = true;
+          });
+        }
+        break;
+      case 17:
+        if (lower_is(field.name, "transfer-encoding")) {
+          has_coding = true;
+          for_each_element(field.value, [&](std::string_view coding) {
+            if (lower_is(coding, "chunked")) ++chunked;
+            else other_coding = true;
+          });
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  if (version_ == 11) keep_alive_ = !close;
+  else if (version_ == 10) keep_alive_ = keep && !close;
+  else keep_alive_ = false;
+
+  const bool no_body = head_request_ || status_ < 200 || status_ == 204 || status_ == 304;
+  if (no_body || (connect_request_ && status_ < 300)) {
+    framing_ = body_framing::none;
+    content_length_ = 0;
+    if (status_ == 101 || connect_request_) keep_alive_ = false;
+    return {};
+  }
+  if (has_coding) {
+    // We ask for no codings (TE is never sent), so any but chunked is one we
+    // cannot decode: refuse it rather than hand over encoded bytes as body.
+    if (other_coding) return error::unknown_transfer_encoding;
+    if (chunked != 1) return error::bad_transfer_encoding;
+    framing_ = body_framing::chunked;
+    // RFC 9112 §6.1: with Content-Length too, or in HTTP/1.0, the framing is
+    // suspect; close after this response.
+    if (has_length || version_ == 10) keep_alive_ = false;
+    return {};
+  }
+  if (has_length) {
+    if (!length_ok) return error::bad_content_length;
+    framing_ = body_framing::content_length;
+    content_length_ = length;
+    return {};
+  }
+  framing_ = body_framing::until_close;
+  keep_alive_ = false;
+  return {};
+}
+
+parse_result response_parser::parse_chunked(std::string_view input, std::error_code& ec) noexcept {
+  std::size_t used = 0;
+  for (;;) {
+    const char* p = input.data() + used;
+    const std::size_t available = input.size() - used;
+    switch (state_) {
+      case state::chunk_data: {
+        if (available == 0) return {used, parse_event::need_more};
+        const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, available));
+        body_ = {p, take};
+        remaining_ -= take;
+        body_received_ += take;
+        if (remaining_ == 0) state_ = state::chunk_data_end;
+        return {used + take, parse_event::body};
+      }
+      case state::chunk_data_end:
+        // chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF
+        if (available == 0) return {used, parse_event::need_more};
+        if (p[0] == '\r') {
+          if (available < 2) return {used, parse_event::need_more};
+          if (p[1] != '\n') return fail(ec, error::bad_chunk);
+          used += 2;
+        } else if (p[0] == '\n') {
+          used += 1;
+        } else {
+          return fail(ec, error::bad_chunk);
+        }
+        state_ = state::chunk_size;
+        break;
+      case state::chunk_size: {
+        // chunk-size = 1*HEXDIG; chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] )
+        const std::size_t window = std::min(available, options_.max_line_length);
+        const auto* lf = static_cast<const char*>(std::memchr(p, '\n', window));
+        if (lf == nullptr) {
+          if (available >= options_.max_line_length) return fail(ec, error::line_too_long);
+          return {used, parse_event::need_more};
+        }
+        const char* end = lf;
+        if (end != p && end[-1] == '\r') --end;
+        const char* q = p;
+        std::uint64_t size = 0;
+        for (int digit; q != end && (digit = hex_value(*q)) >= 0; ++q) {
+          if (size >> 60 != 0) return fail(ec, error::chunk_size_overflow);
+          size = size << 4 | static_cast<std::uint64_t>(digit);
+        }
+        if (q == p) return fail(ec, error::bad_chunk);
+        while (q != end && (*q == ' ' || *q == '\t')) ++q;
+        if (q != end && *q != ';') return fail(ec, error::bad_chunk);
+        for (; q != end; ++q)  // extensions are skipped, but must be text
+          if (is_ctl(static_cast<unsigned char>(*q))) return fail(ec, error::bad_chunk);
+        used += static_cast<std::size_t>(lf + 1 - p);
+        if (size == 0) {
+          state_ = state::trailers;
+          restart_scan();
+        } else {
+          remaining_ = size;
+          state_ = state::chunk_data;
+        }
+        break;
+      }
+      case state::trailers: {
+        auto result = parse_trailers(input.substr(used), ec);
+        result.consumed += used;
+        return result;
+      }
+      default:
+        return {used, parse_event::need_more};
+    }
+  }
+}
+
+// trailer-section = *( field-line CRLF ) CRLF, after the last chunk.
+parse_result response_parser::parse_trailers(std::string_view input, std::error_code& ec) noexcept {
+  if (scanned_ == 0 && !input.empty()) {
+    if (input[0] == '\n') {
+      state_ = state::done;
+      return {1, parse_event::done};
+    }
+    if (input[0] == '\r' && input.size() >= 2 && input[1] == '\n') {
+      state_ = state::done;
+      return {2, parse_event::done};
+    }
+  }
+  if (!scan_lines(input, false, ec)) {
+    if (!ec && scanned_ > options_.max_head_size) return fail(ec, error::head_too_large);
+    return {0, parse_event::need_more};
+  }
+  const std::size_t size = scanned_;
+  if (size > options_.max_head_size) return fail(ec, error::head_too_large);
+  trailer_bytes_.assign(input.data(), size);
+  trailers_.resize(options_.max_fields);
+  const detail::head_request request{
+      trailer_bytes_.data(),
+      trailer_bytes_.data() + size,
+      trailers_.data(),
+      options_.max_fields,
+      options_.max_line_length,
+      {&trailer_folds_, append_fold},
+      options_.strict,
+  };
+  const detail::head_result section = detail::parse_fields_scalar(request);
+  if (section.status == detail::head_status::failed) return fail(ec, section.failure);
+  if (section.status != detail::head_status::complete) return fail(ec, error::bad_header);
+  trailers_.resize(section.field_count);
+  state_ = state::done;
+  return {size, parse_event::done};
+}
+
+parse_result response_parser::finish(std::error_code& ec) noexcept {
+  body_ = {};
+  switch (state_) {
+    case state::head:
+      if (scanned_ == 0) return fail(ec, error::remote_disconnected);
+      return fail(ec, scanned_lines_ == 0 ? error::bad_status_line : error::incomplete_head);
+    case state::body_until_close:
+      state_ = state::done;
+      return {0, parse_event::done};
+    case state::body_length:
+      if (remaining_ != 0) return fail(ec, error::incomplete_body);
+      state_ = state::done;
+      return {0, parse_event::done};
+    case state::chunk_size:
+    case state::chunk_data:
+    case state::chunk_data_end:
+    case state::trailers:
+      return fail(ec, error::incomplete_body);
+    case state::done:
+      return {0, parse_event::done};
+    case state::failed:
+      ec = failure_;
+      return {0, parse_event::need_more};
+  }
+  return {0, parse_event::need_more};
+}
+
+std::uint64_t response_parser::direct_body_limit() const noexcept {
+  switch (state_) {
+    case state::body_length:
+    case state::chunk_data:
+      return remaining_;
+    case state::body_until_close:
+      return std::numeric_limits<std::uint64_t>::max();
+    default:
+      return 0;
+  }
+}
+
+void response_parser::advance_body(std::uint64_t n) noexcept {
+  body_received_ += n;
+  if (state_ == state::body_length || state_ == state::chunk_data) {
+    remaining_ -= std::min(n, remaining_);
+    if (state_ == state::chunk_data && remaining_ == 0) state_ = state::chunk_data_end;
+  }
+}
+
+}  // namespace httpc
