@@ -32,6 +32,10 @@ class category final : public std::error_category {
       case error::cannot_send_header: return "cannot send header";
       case error::response_not_ready: return "response not ready";
       case error::tunnel_failed: return "tunnel connection failed";
+      case error::invalid_method: return "invalid method";
+      case error::invalid_header_name: return "invalid header name";
+      case error::invalid_header_value: return "invalid header value";
+      case error::invalid_target: return "invalid request target";
     }
     return "unknown httpc error";
   }

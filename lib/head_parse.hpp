@@ -37,7 +37,16 @@ struct head_result {
   int version = 0;
   std::uint32_t reason_offset = 0;
   std::uint32_t reason_size = 0;
+  // Fields whose name has the length of one that decides framing or
+  // persistence (Connection, Keep-Alive, Content-Length, Proxy-Connection,
+  // Transfer-Encoding); when there are more than fit, every field is looked at.
+  static constexpr std::size_t max_candidates = 8;
+  std::size_t candidate_count = 0;
+  std::uint32_t candidates[max_candidates];
 };
+
+// Name lengths of the fields that decide framing and persistence.
+constexpr std::uint32_t candidate_lengths = 1u << 10 | 1u << 14 | 1u << 16 | 1u << 17;
 
 using head_parser = head_result (*)(const head_request&) noexcept;
 

@@ -39,7 +39,16 @@ inline bool is_status_ws(char c) {
 }
 inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-struct scalar_scan {
+// A scanner walks one head from its start to its end, forwards only. It
+// provides find_ctl (the first control byte, or end), skip_token (the first
+// byte that is no tchar, or end), and scan_line, both at once from the start
+// of a field line: as tchars and ':' are no control bytes, the first control
+// byte of a well-formed field line ends its value. Static find_ctl serves the
+// rare paths that may look back.
+class scalar_scan {
+ public:
+  scalar_scan(const char*, const char* end) : end_(end) {}
+
   static const char* find_ctl(const char* p, const char* end) {
     while (p != end && !is_ctl(static_cast<unsigned char>(*p))) ++p;
     return p;
@@ -48,6 +57,14 @@ struct scalar_scan {
     while (p != end && tchars.member[static_cast<unsigned char>(*p)]) ++p;
     return p;
   }
+  const char* find_ctl(const char* p) const { return find_ctl(p, end_); }
+  void scan_line(const char* p, const char*& name_end, const char*& stop) const {
+    name_end = skip_token(p, end_);
+    stop = find_ctl(name_end, end_);
+  }
+
+ private:
+  const char* end_;
 };
 
 inline std::uint32_t offset(const head_request& in, const char* p) {
@@ -63,12 +80,9 @@ inline void fail(head_result& out, error e) {
 // the next line, nullptr for "need more input", or fails with `bad`.
 inline const char* after_line_end(const char* stop, const char* end, head_result& out,
                                   error bad) {
-  if (stop == end) return nullptr;
+  if (end - stop >= 2 && stop[0] == '\r' && stop[1] == '\n') return stop + 2;
+  if (stop == end || (stop[0] == '\r' && stop + 1 == end)) return nullptr;
   if (*stop == '\n') return stop + 1;  // a bare LF ends a line, as in CPython
-  if (*stop == '\r') {
-    if (stop + 1 == end) return nullptr;
-    if (stop[1] == '\n') return stop + 2;
-  }
   fail(out, bad);
   return nullptr;
 }
@@ -137,14 +151,14 @@ const char* parse_status_line_slow(const head_request& in, head_result& out) {
 // Returns the start of the first field line, or nullptr with `out.status`
 // saying why not.
 template <class Scan>
-const char* parse_status_line(const head_request& in, head_result& out) {
+const char* parse_status_line(const head_request& in, Scan& scan, head_result& out) {
   const char* p = in.begin;
   // Fast path: "HTTP/1.1 200 " or "HTTP/1.0 200 ".
-  if (in.end - p >= 13 && std::memcmp(p, "HTTP/1.", 7) == 0 && (p[7] == '1' || p[7] == '0') &&
+  if (in.end - p >= 13 && (std::memcmp(p, "HTTP/1.1", 8) == 0 || std::memcmp(p, "HTTP/1.0", 8) == 0) &&
       p[8] == ' ' && p[9] >= '1' && p[9] <= '9' && is_digit(p[10]) && is_digit(p[11]) &&
       p[12] == ' ') {
     const char* reason = p + 13;
-    const char* stop = Scan::find_ctl(reason, in.end);
+    const char* stop = scan.find_ctl(reason);
     const char* next = after_line_end(stop, in.end, out, error::bad_status_line);
     if (next == nullptr) return nullptr;
     if (static_cast<std::size_t>(next - p) > in.max_line) {
@@ -205,7 +219,7 @@ const char* parse_folded_value(const head_request& in, const char* value, const 
 
 // Field lines from `p` up to and including the empty line that ends them.
 template <class Scan>
-void parse_fields(const head_request& in, const char* p, head_result& out) {
+void parse_fields(const head_request& in, Scan& scan, const char* p, head_result& out) {
   std::size_t lines = 0;
   std::size_t count = 0;
   for (;;) {
@@ -223,7 +237,9 @@ void parse_fields(const head_request& in, const char* p, head_result& out) {
       return;
     }
     const char* line = p;
-    const char* name_end = Scan::skip_token(p, in.end);
+    const char* name_end;
+    const char* stop;
+    scan.scan_line(p, name_end, stop);
     if (name_end == in.end) return;
     // RFC 9112 §5.1: no whitespace between name and colon; a line without a
     // colon, or one that starts with whitespace here, is no field line.
@@ -232,8 +248,8 @@ void parse_fields(const head_request& in, const char* p, head_result& out) {
       return;
     }
     const char* value = name_end + 1;
-    while (value != in.end && is_ws(*value)) ++value;
-    const char* stop = Scan::find_ctl(value, in.end);
+    if (value != stop && *value == ' ') ++value;
+    while (value != stop && is_ws(*value)) ++value;
     const char* next = after_line_end(stop, in.end, out, error::bad_header);
     if (next == nullptr) return;
     if (static_cast<std::size_t>(next - line) > in.max_line) {
@@ -241,12 +257,15 @@ void parse_fields(const head_request& in, const char* p, head_result& out) {
       return;
     }
     while (stop != value && is_ws(stop[-1])) --stop;
+    const auto name_size = static_cast<std::uint32_t>(name_end - line);
+    if (name_size < 32 && (candidate_lengths >> name_size & 1) != 0) {
+      if (out.candidate_count < head_result::max_candidates)
+        out.candidates[out.candidate_count] = static_cast<std::uint32_t>(count);
+      ++out.candidate_count;
+    }
     field_view::entry& entry = in.fields[count++];
-    entry.name_offset = offset(in, line);
-    entry.name_size = static_cast<std::uint32_t>(name_end - line);
-    entry.value_offset = offset(in, value);
-    entry.value_size = static_cast<std::uint32_t>(stop - value);
-    entry.folded = 0;
+    entry = {offset(in, line), name_size, offset(in, value), static_cast<std::uint32_t>(stop - value),
+             0};
     if (next == in.end) return;
     if (is_ws(*next)) {
       next = parse_folded_value<Scan>(in, value, stop, next, lines, entry, out);
@@ -259,14 +278,15 @@ void parse_fields(const head_request& in, const char* p, head_result& out) {
 template <class Scan>
 head_result parse_head_with(const head_request& in) {
   head_result out;
-  const char* fields = parse_status_line<Scan>(in, out);
+  Scan scan(in.begin, in.end);
+  const char* fields = parse_status_line(in, scan, out);
   if (fields == nullptr) return out;
   if (out.version == 9) {  // an HTTP/0.9 status line has no fields after it
     out.status = head_status::complete;
     out.size = static_cast<std::size_t>(fields - in.begin);
     return out;
   }
-  parse_fields<Scan>(in, fields, out);
+  parse_fields(in, scan, fields, out);
   return out;
 }
 

@@ -17,7 +17,8 @@ head_result parse_head_scalar(const head_request& request) noexcept {
 
 head_result parse_fields_scalar(const head_request& request) noexcept {
   head_result out;
-  parse_fields<scalar_scan>(request, request.begin, out);
+  scalar_scan scan(request.begin, request.end);
+  parse_fields(request, scan, request.begin, out);
   return out;
 }
 
@@ -91,7 +92,8 @@ std::string_view trim_ows(std::string_view s) noexcept {
 // Calls f on each non-empty element of a comma-separated list (RFC 9110 §5.6.1).
 template <class F>
 void for_each_element(std::string_view list, F&& f) {
-  if (list.find(',') == std::string_view::npos) {  // one element, trimmed already
+  if (std::none_of(list.begin(), list.end(), [](char c) { return c == ','; })) {
+    // one element, trimmed already
     if (!list.empty()) f(list);
     return;
   }
@@ -289,7 +291,7 @@ parse_result response_parser::parse_head(std::string_view input, std::error_code
     const char c = input.front();
     const bool wait = c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r';
     const std::size_t n = std::min<std::size_t>(input.size(), 5);
-    if (!wait && input.compare(0, n, std::string_view("HTTP/", n)) != 0)
+    if (!wait && !std::equal(input.begin(), input.begin() + static_cast<std::ptrdiff_t>(n), "HTTP/"))
       return start_simple_response(input);
   }
   const bool first_try = scanned_ == 0;
@@ -345,7 +347,7 @@ parse_result response_parser::finish_head(std::string_view input, const detail::
   // before the final one; 101 is final, the connection then speaks another
   // protocol.
   if (status_ >= 100 && status_ < 200 && status_ != 101) return {head.size, parse_event::interim};
-  if (const error e = decide_framing(); e != error{}) return fail(ec, e);
+  if (const error e = decide_framing(head); e != error{}) return fail(ec, e);
   switch (framing_) {
     case body_framing::none:
     case body_framing::content_length:
@@ -370,7 +372,7 @@ parse_result response_parser::finish_head(std::string_view input, const detail::
 // 5. a valid Content-Length gives the length; an invalid one is an error;
 // 7. otherwise the body runs until the server closes.
 // Persistence: RFC 9112 §9.3, with CPython's reading of HTTP/1.0 keep-alive.
-error response_parser::decide_framing() noexcept {
+error response_parser::decide_framing(const detail::head_result& head) noexcept {
   bool close = false;
   bool keep = false;
   bool has_length = false;
@@ -380,7 +382,10 @@ error response_parser::decide_framing() noexcept {
   bool other_coding = false;
   std::uint64_t length = 0;
   const auto fields = this->fields();
-  for (const header_field field : fields) {
+  const bool all = head.candidate_count > detail::head_result::max_candidates;
+  const std::size_t count = all ? fields.size() : head.candidate_count;
+  for (std::size_t i = 0; i < count; ++i) {
+    const header_field field = fields[all ? i : head.candidates[i]];
     switch (field.name.size()) {
       case 10:
         if (lower_is(field.name, "connection")) {

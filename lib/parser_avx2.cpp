@@ -24,41 +24,99 @@ struct nibble_tables {
 };
 constexpr nibble_tables nibbles;
 
-struct avx2_scan {
+// 32 bytes from p; past end, zeros (a control byte and no tchar, so every
+// scan stops at end).
+inline __m256i load_block(const char* p, const char* end) {
+  if (end - p >= 32) return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  alignas(32) char block[32] = {};
+  if (p < end) std::memcpy(block, p, static_cast<std::size_t>(end - p));
+  return _mm256_load_si256(reinterpret_cast<const __m256i*>(block));
+}
+
+inline std::uint32_t control_mask(__m256i v) {
+  const __m256i control = _mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x1f)), v);
+  const __m256i stop = _mm256_or_si256(
+      _mm256_andnot_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\t')), control),
+      _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x7f)));
+  return static_cast<std::uint32_t>(_mm256_movemask_epi8(stop));
+}
+
+inline std::uint32_t other_than_token_mask(__m256i v) {
+  const __m256i low_table = _mm256_broadcastsi128_si256(
+      _mm_loadu_si128(reinterpret_cast<const __m128i*>(nibbles.low)));
+  const __m256i high_table = _mm256_broadcastsi128_si256(
+      _mm_loadu_si128(reinterpret_cast<const __m128i*>(nibbles.high)));
+  const __m256i nibble = _mm256_set1_epi8(0x0f);
+  const __m256i low = _mm256_shuffle_epi8(low_table, _mm256_and_si256(v, nibble));
+  const __m256i high =
+      _mm256_shuffle_epi8(high_table, _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble));
+  const __m256i other = _mm256_cmpeq_epi8(_mm256_and_si256(low, high), _mm256_setzero_si256());
+  return static_cast<std::uint32_t>(_mm256_movemask_epi8(other));
+}
+
+// Classifies each byte of the head once: a 64-byte window of bitmasks slides
+// forward 32 bytes at a time as the lines are walked, so short lines cost a
+// shift and a bit scan, not a load of their own.
+class avx2_scan {
+ public:
+  avx2_scan(const char* begin, const char* end) : end_(end) { fill(begin); }
+
   static const char* find_ctl(const char* p, const char* end) {
-    const __m256i below_space = _mm256_set1_epi8(0x1f);
-    const __m256i tab = _mm256_set1_epi8('\t');
-    const __m256i del = _mm256_set1_epi8(0x7f);
-    while (end - p >= 32) {
-      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-      const __m256i control = _mm256_cmpeq_epi8(_mm256_min_epu8(v, below_space), v);
-      const __m256i stop = _mm256_or_si256(_mm256_andnot_si256(_mm256_cmpeq_epi8(v, tab), control),
-                                           _mm256_cmpeq_epi8(v, del));
-      if (const auto mask = static_cast<unsigned>(_mm256_movemask_epi8(stop)); mask != 0)
+    for (; p < end; p += 32)
+      if (const std::uint32_t mask = control_mask(load_block(p, end)); mask != 0)
         return p + __builtin_ctz(mask);
-      p += 32;
-    }
-    return scalar_scan::find_ctl(p, end);
+    return end;
   }
 
   static const char* skip_token(const char* p, const char* end) {
-    const __m256i low_table = _mm256_broadcastsi128_si256(
-        _mm_loadu_si128(reinterpret_cast<const __m128i*>(nibbles.low)));
-    const __m256i high_table = _mm256_broadcastsi128_si256(
-        _mm_loadu_si128(reinterpret_cast<const __m128i*>(nibbles.high)));
-    const __m256i nibble = _mm256_set1_epi8(0x0f);
-    while (end - p >= 32) {
-      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-      const __m256i low = _mm256_shuffle_epi8(low_table, _mm256_and_si256(v, nibble));
-      const __m256i high =
-          _mm256_shuffle_epi8(high_table, _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble));
-      const __m256i other = _mm256_cmpeq_epi8(_mm256_and_si256(low, high), _mm256_setzero_si256());
-      if (const auto mask = static_cast<unsigned>(_mm256_movemask_epi8(other)); mask != 0)
+    for (; p < end; p += 32)
+      if (const std::uint32_t mask = other_than_token_mask(load_block(p, end)); mask != 0)
         return p + __builtin_ctz(mask);
-      p += 32;
-    }
-    return scalar_scan::skip_token(p, end);
+    return end;
   }
+
+  const char* find_ctl(const char* p) {
+    slide_to(p);
+    const std::uint64_t control = control_ >> (p - base_);
+    return control != 0 ? p + __builtin_ctzll(control) : find_ctl(base_ + 64, end_);
+  }
+
+  void scan_line(const char* p, const char*& name_end, const char*& stop) {
+    slide_to(p);
+    const auto shift = p - base_;
+    const std::uint64_t other = other_ >> shift;
+    const std::uint64_t control = control_ >> shift;
+    name_end = other != 0 ? p + __builtin_ctzll(other) : skip_token(base_ + 64, end_);
+    stop = control != 0 ? p + __builtin_ctzll(control) : find_ctl(base_ + 64, end_);
+  }
+
+ private:
+  void fill(const char* base) {
+    base_ = base;
+    const __m256i first = load_block(base, end_);
+    const __m256i second = load_block(base + 32, end_);
+    control_ = control_mask(first) | std::uint64_t{control_mask(second)} << 32;
+    other_ = other_than_token_mask(first) | std::uint64_t{other_than_token_mask(second)} << 32;
+  }
+
+  // Keeps p in the window's first half, so a line has at least 32 bytes of
+  // masks ahead of it.
+  void slide_to(const char* p) {
+    if (p - base_ < 32) return;
+    if (p - base_ >= 64) {
+      fill(p);
+      return;
+    }
+    base_ += 32;
+    const __m256i next = load_block(base_ + 32, end_);
+    control_ = control_ >> 32 | std::uint64_t{control_mask(next)} << 32;
+    other_ = other_ >> 32 | std::uint64_t{other_than_token_mask(next)} << 32;
+  }
+
+  const char* end_;
+  const char* base_ = nullptr;
+  std::uint64_t control_ = 0;
+  std::uint64_t other_ = 0;
 };
 
 }  // namespace

@@ -38,6 +38,11 @@ enum class error {
   cannot_send_header,         ///< a header after the head was sent (CannotSendHeader)
   response_not_ready,         ///< the previous response is not read yet (ResponseNotReady)
   tunnel_failed,              ///< the proxy refused CONNECT (HTTPException)
+  // Requests refused before a byte is sent.
+  invalid_method,             ///< a method that is no token (std::invalid_argument)
+  invalid_header_name,        ///< a field name that is no token (std::invalid_argument)
+  invalid_header_value,       ///< a field value with a control byte (std::invalid_argument)
+  invalid_target,             ///< a target with a space, control byte or non-ASCII byte (InvalidURL)
 };
 
 /// The category, named "httpc".

@@ -234,7 +234,7 @@ class response_parser {
                            std::error_code& ec) noexcept;
   bool scan_lines(std::string_view input, bool status_line, std::error_code& ec) noexcept;
   void restart_scan() noexcept;
-  error decide_framing() noexcept;
+  error decide_framing(const detail::head_result& head) noexcept;
   parse_result fail(std::error_code& ec, error e) noexcept;
 
   parser_options options_;
