@@ -89,43 +89,45 @@ std::string_view trim_ows(std::string_view s) noexcept {
   return s;
 }
 
-// Calls f on each non-empty element of a comma-separated list (RFC 9110 §5.6.1).
-template <class F>
-void for_each_element(std::string_view list, F&& f) {
-  if (std::none_of(list.begin(), list.end(), [](char c) { return c == ','; })) {
-    // one element, trimmed already
-    if (!list.empty()) f(list);
-    return;
-  }
+// Pops the next non-empty element of a comma-separated list (RFC 9110
+// §5.6.1); empty when the list is used up.
+std::string_view next_element(std::string_view& list) noexcept {
   while (!list.empty()) {
-    const auto comma = list.find(',');
-    const auto element = trim_ows(list.substr(0, comma));
-    if (!element.empty()) f(element);
-    if (comma == std::string_view::npos) break;
-    list.remove_prefix(comma + 1);
+    std::size_t comma = 0;
+    while (comma < list.size() && list[comma] != ',') ++comma;
+    const std::string_view element = trim_ows(list.substr(0, comma));
+    list.remove_prefix(comma < list.size() ? comma + 1 : comma);
+    if (!element.empty()) return element;
   }
+  return {};
 }
 
 // RFC 9110 §8.6: Content-Length = 1*DIGIT; a list of identical values is one
-// value. Returns false for anything else, or for values that disagree.
-bool parse_content_length(std::string_view value, bool& seen, std::uint64_t& length) noexcept {
-  bool ok = true;
-  bool any = false;
-  for_each_element(value, [&](std::string_view element) {
-    any = true;
-    std::uint64_t n = 0;
-    for (char c : element) {
-      if (c < '0' || c > '9' || n > (std::numeric_limits<std::uint64_t>::max() >> 4)) {
-        ok = false;
-        return;
-      }
-      n = n * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-    if (seen && n != length) ok = false;
+// value (a recipient may take it as one). False for anything else, or for a
+// value that disagrees with one seen before.
+bool parse_content_length(std::string_view list, bool& seen, std::uint64_t& length) noexcept {
+  if (list.size() <= 18 &&
+      std::all_of(list.begin(), list.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    std::uint64_t n = 0;  // the usual single value; 18 digits cannot overflow
+    for (const char c : list) n = n * 10 + static_cast<std::uint64_t>(c - '0');
+    if (list.empty() || (seen && n != length)) return false;
     seen = true;
     length = n;
-  });
-  return ok && any;
+    return true;
+  }
+  bool any = false;
+  for (auto element = next_element(list); !element.empty(); element = next_element(list)) {
+    std::uint64_t n = 0;
+    for (const char c : element) {
+      if (c < '0' || c > '9' || n > (std::numeric_limits<std::uint64_t>::max() >> 4)) return false;
+      n = n * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    if (seen && n != length) return false;
+    seen = true;
+    any = true;
+    length = n;
+  }
+  return any;
 }
 
 std::size_t append_fold(void* context, const char* data, std::size_t size) {
@@ -280,7 +282,16 @@ bool response_parser::scan_lines(std::string_view input, bool status_line,
   }
   scanned_ = input.size();
   if (input.size() - line_start_ > options_.max_line_length) fail(ec, error::line_too_long);
+  else if (input.size() > options_.max_head_size) fail(ec, error::head_too_large);
   return false;
+}
+
+// Scans all of an incomplete section for limits, past the points where
+// scan_lines stops to propose a full parse.
+void response_parser::scan_rest(std::string_view input, bool status_line,
+                                std::error_code& ec) noexcept {
+  while (scan_lines(input, status_line, ec)) {
+  }
 }
 
 parse_result response_parser::parse_head(std::string_view input, std::error_code& ec) noexcept {
@@ -294,8 +305,7 @@ parse_result response_parser::parse_head(std::string_view input, std::error_code
     if (!wait && !std::equal(input.begin(), input.begin() + static_cast<std::ptrdiff_t>(n), "HTTP/"))
       return start_simple_response(input);
   }
-  const bool first_try = scanned_ == 0;
-  if (!first_try && !scan_lines(input, true, ec)) return {0, parse_event::need_more};
+  if (scanned_ != 0 && !scan_lines(input, true, ec)) return {0, parse_event::need_more};
   folds_.clear();
   const detail::head_request request{
       input.data(),
@@ -317,8 +327,9 @@ parse_result response_parser::parse_head(std::string_view input, std::error_code
     case detail::head_status::partial:
       break;
   }
+  // The full parse saw max_head_size bytes and no end of head.
   if (input.size() > options_.max_head_size) return fail(ec, error::head_too_large);
-  if (first_try) scan_lines(input, true, ec);
+  scan_rest(input, true, ec);
   return {0, parse_event::need_more};
 }
 
@@ -389,10 +400,15 @@ error response_parser::decide_framing(const detail::head_result& head) noexcept 
     switch (field.name.size()) {
       case 10:
         if (lower_is(field.name, "connection")) {
-          for_each_element(field.value, [&](std::string_view token) {
+          if (lower_is(field.value, "keep-alive")) {
+            keep = true;
+            break;
+          }
+          auto list = field.value;
+          for (auto token = next_element(list); !token.empty(); token = next_element(list)) {
             if (lower_is(token, "close")) close = true;
             else if (lower_is(token, "keep-alive")) keep = true;
-          });
+          }
         } else if (lower_is(field.name, "keep-alive")) {
           keep = true;
         }
@@ -405,18 +421,23 @@ error response_parser::decide_framing(const detail::head_result& head) noexcept 
         break;
       case 16:
         if (lower_is(field.name, "proxy-connection")) {
-          for_each_element(field.value, [&](std::string_view token) {
+          auto list = field.value;
+          for (auto token = next_element(list); !token.empty(); token = next_element(list))
             if (lower_is(token, "keep-alive")) keep = true;
-          });
         }
         break;
       case 17:
         if (lower_is(field.name, "transfer-encoding")) {
           has_coding = true;
-          for_each_element(field.value, [&](std::string_view coding) {
+          if (lower_is(field.value, "chunked")) {
+            ++chunked;
+            break;
+          }
+          auto list = field.value;
+          for (auto coding = next_element(list); !coding.empty(); coding = next_element(list)) {
             if (lower_is(coding, "chunked")) ++chunked;
             else other_coding = true;
-          });
+          }
         }
         break;
       default:
@@ -540,10 +561,7 @@ parse_result response_parser::parse_trailers(std::string_view input, std::error_
       return {2, parse_event::done};
     }
   }
-  if (!scan_lines(input, false, ec)) {
-    if (!ec && scanned_ > options_.max_head_size) return fail(ec, error::head_too_large);
-    return {0, parse_event::need_more};
-  }
+  if (!scan_lines(input, false, ec)) return {0, parse_event::need_more};
   const std::size_t size = scanned_;
   if (size > options_.max_head_size) return fail(ec, error::head_too_large);
   trailer_bytes_.assign(input.data(), size);

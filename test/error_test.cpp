@@ -12,9 +12,17 @@
 
 namespace {
 
-// The first and last enumerators; every value in between is an error.
 constexpr int first_value = static_cast<int>(httpc::error::remote_disconnected);
-constexpr int last_value = static_cast<int>(httpc::error::tunnel_failed);
+
+// The last value with a message of its own: values run from first_value
+// without gaps, and a value past the end gets the category's fallback
+// message. Found rather than named, so that new values are covered.
+int last_value() {
+  const std::string fallback = httpc::error_category().message(1 << 20);
+  int last = first_value - 1;
+  while (last < 10000 && httpc::error_category().message(last + 1) != fallback) ++last;
+  return last;
+}
 
 }  // namespace
 
@@ -26,15 +34,18 @@ TEST_CASE("the category is named httpc and is one object") {
 
 TEST_CASE("error values start at 1, so no error is the zero value") {
   CHECK(first_value == 1);
-  CHECK(last_value > first_value);
+  // Every enumerator up to the newest one known here has a message.
+  CHECK(last_value() >= static_cast<int>(httpc::error::invalid_target));
   const std::error_code none;
   CHECK_FALSE(none);
   CHECK(none != httpc::error::remote_disconnected);
 }
 
 TEST_CASE("every error value has a non-empty message of its own") {
+  const int last = last_value();
+  REQUIRE(last >= static_cast<int>(httpc::error::invalid_target));
   std::set<std::string> messages;
-  for (int value = first_value; value <= last_value; ++value) {
+  for (int value = first_value; value <= last; ++value) {
     CAPTURE(value);
     const std::string message = httpc::error_category().message(value);
     CHECK_FALSE(message.empty());
@@ -42,7 +53,7 @@ TEST_CASE("every error value has a non-empty message of its own") {
     const std::error_code ec = httpc::make_error_code(static_cast<httpc::error>(value));
     CHECK(ec.message() == message);
   }
-  CHECK(messages.size() == static_cast<std::size_t>(last_value - first_value + 1));
+  CHECK(messages.size() == static_cast<std::size_t>(last - first_value + 1));
 }
 
 TEST_CASE("httpc::error converts to std::error_code and compares with it") {
@@ -70,5 +81,5 @@ TEST_CASE("httpc::error converts to std::error_code and compares with it") {
 
 TEST_CASE("a value outside the enumeration still has a message") {
   CHECK_FALSE(httpc::error_category().message(0).empty());
-  CHECK_FALSE(httpc::error_category().message(last_value + 1000).empty());
+  CHECK_FALSE(httpc::error_category().message(last_value() + 1).empty());
 }

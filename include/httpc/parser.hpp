@@ -233,6 +233,7 @@ class response_parser {
   parse_result finish_head(std::string_view input, const detail::head_result& head,
                            std::error_code& ec) noexcept;
   bool scan_lines(std::string_view input, bool status_line, std::error_code& ec) noexcept;
+  void scan_rest(std::string_view input, bool status_line, std::error_code& ec) noexcept;
   void restart_scan() noexcept;
   error decide_framing(const detail::head_result& head) noexcept;
   parse_result fail(std::error_code& ec, error e) noexcept;
