@@ -176,31 +176,31 @@ const char* parse_status_line(const head_request& in, Scan& scan, head_result& o
   return parse_status_line_slow<Scan>(in, out);
 }
 
-// Continuation lines (obs-fold, RFC 9112 §5.2) after a field whose value so
-// far is [value, value_end): the whole value goes to the fold sink with each
-// fold, and the whitespace around it, replaced by one space. Returns the
-// start of the line after the last continuation, or nullptr.
+// Continuation lines (obs-fold, RFC 9112 §5.2) from `line` on, after the
+// field `entry` whose value is not folded yet: the whole value goes to the
+// fold sink with each fold, and the whitespace around it, replaced by one
+// space. Returns the start of the line after the last continuation, or
+// nullptr.
 template <class Scan>
-const char* parse_folded_value(const head_request& in, const char* value, const char* value_end,
-                               const char* next, std::size_t& lines, field_view::entry& entry,
-                               head_result& out) {
-  std::size_t size = static_cast<std::size_t>(value_end - value);
-  const std::size_t at = in.folds.append(in.folds.context, value, size);
-  while (next != in.end && is_ws(*next)) {
+const char* parse_folded_value(const head_request& in, const char* line, std::size_t& lines,
+                               field_view::entry& entry, head_result& out) {
+  std::size_t size = entry.value_size;
+  const std::size_t at = in.folds.append(in.folds.context, in.begin + entry.value_offset, size);
+  while (line != in.end && is_ws(*line)) {
     if (++lines > in.max_fields) {
       fail(out, error::too_many_headers);
       return nullptr;
     }
-    const char* line = next;
     const char* piece = line;
     while (piece != in.end && is_ws(*piece)) ++piece;
     const char* stop = Scan::find_ctl(piece, in.end);
-    next = after_line_end(stop, in.end, out, error::bad_header);
+    const char* next = after_line_end(stop, in.end, out, error::bad_header);
     if (next == nullptr) return nullptr;
     if (static_cast<std::size_t>(next - line) > in.max_line) {
       fail(out, error::line_too_long);
       return nullptr;
     }
+    line = next;
     while (stop != piece && is_ws(stop[-1])) --stop;
     if (stop == piece) continue;
     if (size != 0) {
@@ -210,27 +210,42 @@ const char* parse_folded_value(const head_request& in, const char* value, const 
     in.folds.append(in.folds.context, piece, static_cast<std::size_t>(stop - piece));
     size += static_cast<std::size_t>(stop - piece);
   }
-  if (next == in.end) return nullptr;
   entry.folded = 1;
   entry.value_offset = static_cast<std::uint32_t>(at);
   entry.value_size = static_cast<std::uint32_t>(size);
-  return next;
+  return line;
 }
 
 // Field lines from `p` up to and including the empty line that ends them.
-template <class Scan>
+// Lines are only measured when the input could hold one over the limit.
+template <bool MeasureLines, class Scan>
 void parse_fields(const head_request& in, Scan& scan, const char* p, head_result& out) {
+  const char* const begin = in.begin;
+  const char* const end = in.end;
+  field_view::entry* const fields = in.fields;
   std::size_t lines = 0;
   std::size_t count = 0;
-  for (;;) {
-    if (p == in.end) return;
-    if (*p == '\r' || *p == '\n') {
-      const char* next = after_line_end(p, in.end, out, error::bad_header);
+  std::size_t candidates = 0;
+  while (p != end) {
+    const char first = *p;
+    if (first == '\r' || first == '\n') {
+      const char* next = after_line_end(p, end, out, error::bad_header);
       if (next == nullptr) return;
       out.status = head_status::complete;
-      out.size = static_cast<std::size_t>(next - in.begin);
+      out.size = static_cast<std::size_t>(next - begin);
       out.field_count = count;
+      out.candidate_count = candidates;
       return;
+    }
+    if (first == ' ' || first == '\t') {
+      // A continuation line; none may come before the first field.
+      if (count == 0) {
+        fail(out, error::bad_header);
+        return;
+      }
+      p = parse_folded_value<Scan>(in, p, lines, fields[count - 1], out);
+      if (p == nullptr) return;
+      continue;
     }
     if (++lines > in.max_fields) {
       fail(out, error::too_many_headers);
@@ -240,37 +255,31 @@ void parse_fields(const head_request& in, Scan& scan, const char* p, head_result
     const char* name_end;
     const char* stop;
     scan.scan_line(p, name_end, stop);
-    if (name_end == in.end) return;
     // RFC 9112 §5.1: no whitespace between name and colon; a line without a
-    // colon, or one that starts with whitespace here, is no field line.
-    if (*name_end != ':' || name_end == line) {
-      fail(out, error::bad_header);
+    // colon is no field line.
+    if (name_end == stop || *name_end != ':' || name_end == line) {
+      if (name_end != end) fail(out, error::bad_header);
       return;
     }
     const char* value = name_end + 1;
     if (value != stop && *value == ' ') ++value;
     while (value != stop && is_ws(*value)) ++value;
-    const char* next = after_line_end(stop, in.end, out, error::bad_header);
+    const char* next = after_line_end(stop, end, out, error::bad_header);
     if (next == nullptr) return;
-    if (static_cast<std::size_t>(next - line) > in.max_line) {
+    if (MeasureLines && static_cast<std::size_t>(next - line) > in.max_line) {
       fail(out, error::line_too_long);
       return;
     }
     while (stop != value && is_ws(stop[-1])) --stop;
     const auto name_size = static_cast<std::uint32_t>(name_end - line);
     if (name_size < 32 && (candidate_lengths >> name_size & 1) != 0) {
-      if (out.candidate_count < head_result::max_candidates)
-        out.candidates[out.candidate_count] = static_cast<std::uint32_t>(count);
-      ++out.candidate_count;
+      if (candidates < head_result::max_candidates)
+        out.candidates[candidates] = static_cast<std::uint32_t>(count);
+      ++candidates;
     }
-    field_view::entry& entry = in.fields[count++];
-    entry = {offset(in, line), name_size, offset(in, value), static_cast<std::uint32_t>(stop - value),
-             0};
-    if (next == in.end) return;
-    if (is_ws(*next)) {
-      next = parse_folded_value<Scan>(in, value, stop, next, lines, entry, out);
-      if (next == nullptr) return;
-    }
+    fields[count++] = {static_cast<std::uint32_t>(line - begin), name_size,
+                       static_cast<std::uint32_t>(value - begin),
+                       static_cast<std::uint32_t>(stop - value), 0};
     p = next;
   }
 }
@@ -286,7 +295,10 @@ head_result parse_head_with(const head_request& in) {
     out.size = static_cast<std::size_t>(fields - in.begin);
     return out;
   }
-  parse_fields(in, scan, fields, out);
+  if (static_cast<std::size_t>(in.end - in.begin) <= in.max_line)
+    parse_fields<false>(in, scan, fields, out);
+  else
+    parse_fields<true>(in, scan, fields, out);
   return out;
 }
 

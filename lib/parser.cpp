@@ -18,7 +18,7 @@ head_result parse_head_scalar(const head_request& request) noexcept {
 head_result parse_fields_scalar(const head_request& request) noexcept {
   head_result out;
   scalar_scan scan(request.begin, request.end);
-  parse_fields(request, scan, request.begin, out);
+  parse_fields<true>(request, scan, request.begin, out);
   return out;
 }
 
@@ -509,26 +509,34 @@ parse_result response_parser::parse_chunked(std::string_view input, std::error_c
         break;
       case state::chunk_size: {
         // chunk-size = 1*HEXDIG; chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] )
-        const std::size_t window = std::min(available, options_.max_line_length);
-        const auto* lf = static_cast<const char*>(std::memchr(p, '\n', window));
-        if (lf == nullptr) {
-          if (available >= options_.max_line_length) return fail(ec, error::line_too_long);
-          return {used, parse_event::need_more};
-        }
-        const char* end = lf;
-        if (end != p && end[-1] == '\r') --end;
-        const char* q = p;
         std::uint64_t size = 0;
-        for (int digit; q != end && (digit = hex_value(*q)) >= 0; ++q) {
+        std::size_t at = 0;
+        for (int digit; at < available && (digit = hex_value(p[at])) >= 0; ++at) {
           if (size >> 60 != 0) return fail(ec, error::chunk_size_overflow);
           size = size << 4 | static_cast<std::uint64_t>(digit);
         }
-        if (q == p) return fail(ec, error::bad_chunk);
-        while (q != end && (*q == ' ' || *q == '\t')) ++q;
-        if (q != end && *q != ';') return fail(ec, error::bad_chunk);
-        for (; q != end; ++q)  // extensions are skipped, but must be text
-          if (is_ctl(static_cast<unsigned char>(*q))) return fail(ec, error::bad_chunk);
-        used += static_cast<std::size_t>(lf + 1 - p);
+        std::size_t line_size;
+        if (at != 0 && available - at >= 2 && p[at] == '\r' && p[at + 1] == '\n') {
+          line_size = at + 2;  // the usual "40\r\n"
+        } else {
+          const std::size_t window = std::min(available, options_.max_line_length);
+          const auto* lf = static_cast<const char*>(std::memchr(p, '\n', window));
+          if (lf == nullptr) {
+            if (available >= options_.max_line_length) return fail(ec, error::line_too_long);
+            return {used, parse_event::need_more};
+          }
+          if (at == 0) return fail(ec, error::bad_chunk);
+          const char* end = lf;
+          if (end[-1] == '\r') --end;
+          const char* q = p + at;
+          while (q < end && (*q == ' ' || *q == '\t')) ++q;
+          if (q < end && *q != ';') return fail(ec, error::bad_chunk);
+          for (; q < end; ++q)  // extensions are skipped, but must be text
+            if (is_ctl(static_cast<unsigned char>(*q))) return fail(ec, error::bad_chunk);
+          line_size = static_cast<std::size_t>(lf + 1 - p);
+        }
+        if (line_size > options_.max_line_length) return fail(ec, error::line_too_long);
+        used += line_size;
         if (size == 0) {
           state_ = state::trailers;
           restart_scan();
