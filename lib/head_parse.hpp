@@ -28,6 +28,30 @@ struct head_request {
 
 enum class head_status : unsigned char { partial, complete, failed, simple_response };
 
+// The fields that decide framing or persistence, recognised while scanning.
+enum class framing_field : unsigned char {
+  connection,
+  keep_alive,
+  content_length,
+  proxy_connection,
+  transfer_encoding,
+};
+
+// What the framing fields of a head say. The scanner reads the usual
+// single-token values itself; anything else (a list, a folded value, an odd
+// Content-Length) it leaves for the parser's general reading, with `review`.
+struct framing_facts {
+  bool close = false;
+  bool keep = false;
+  bool has_length = false;
+  bool length_ok = true;
+  bool has_coding = false;
+  bool other_coding = false;
+  bool review = false;
+  unsigned chunked = 0;
+  std::uint64_t length = 0;
+};
+
 struct head_result {
   head_status status = head_status::partial;
   error failure{};
@@ -37,23 +61,18 @@ struct head_result {
   int version = 0;
   std::uint32_t reason_offset = 0;
   std::uint32_t reason_size = 0;
-  // Fields whose name has the length of one that decides framing or
-  // persistence (Connection, Keep-Alive, Content-Length, Proxy-Connection,
-  // Transfer-Encoding); when there are more than fit, every field is looked at.
-  static constexpr std::size_t max_candidates = 8;
-  std::size_t candidate_count = 0;
-  std::uint32_t candidates[max_candidates];
+  framing_facts framing;
 };
 
-// Name lengths of the fields that decide framing and persistence.
-constexpr std::uint32_t candidate_lengths = 1u << 10 | 1u << 14 | 1u << 16 | 1u << 17;
+// Which framing field a name is: false for any other.
+bool classify_framing_field(const char* name, std::size_t size, framing_field& kind) noexcept;
 
-using head_parser = head_result (*)(const head_request&) noexcept;
+using head_parser = void (*)(const head_request&, head_result&) noexcept;
 
-// A status line and its fields.
-head_result parse_head_scalar(const head_request& request) noexcept;
-head_result parse_head_avx2(const head_request& request) noexcept;
+// A status line and its fields, into a default-constructed result.
+void parse_head_scalar(const head_request& request, head_result& out) noexcept;
+void parse_head_avx2(const head_request& request, head_result& out) noexcept;
 // A field section without a status line: trailers.
-head_result parse_fields_scalar(const head_request& request) noexcept;
+void parse_fields_scalar(const head_request& request, head_result& out) noexcept;
 
 }  // namespace httpc::detail

@@ -21,6 +21,89 @@ constexpr bool is_tchar(unsigned char c) {
   }
 }
 
+inline std::uint64_t load64(const char* p) {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+// Compares with a literal of lowercase letters and '-'. Field names and
+// values hold no control bytes, so OR-ing 0x20 into each byte lowers letters
+// and makes no other byte equal to a lowercase letter or '-'.
+template <std::size_t N>
+bool lower_is(const char* text, std::size_t size, const char (&lower)[N]) {
+  constexpr std::size_t n = N - 1;
+  if (size != n) return false;
+  constexpr std::uint64_t case_bits = 0x2020202020202020;
+  if constexpr (n >= 8) {
+    for (std::size_t i = 0; i + 8 <= n; i += 8)
+      if ((load64(text + i) | case_bits) != load64(lower + i)) return false;
+    return (load64(text + n - 8) | case_bits) == load64(lower + n - 8);
+  } else {
+    for (std::size_t i = 0; i < n; ++i)
+      if ((text[i] | 0x20) != lower[i]) return false;
+    return true;
+  }
+}
+
+inline bool classify_name(const char* name, std::size_t size, framing_field& kind) {
+  switch (size) {
+    case 10:
+      if (lower_is(name, size, "connection")) kind = framing_field::connection;
+      else if (lower_is(name, size, "keep-alive")) kind = framing_field::keep_alive;
+      else return false;
+      return true;
+    case 14:
+      kind = framing_field::content_length;
+      return lower_is(name, size, "content-length");
+    case 16:
+      kind = framing_field::proxy_connection;
+      return lower_is(name, size, "proxy-connection");
+    case 17:
+      kind = framing_field::transfer_encoding;
+      return lower_is(name, size, "transfer-encoding");
+    default:
+      return false;
+  }
+}
+
+// The scanner's reading of a framing field's value: the usual single token
+// or number, else a review by the parser.
+inline void read_framing_value(framing_field kind, const char* value, std::size_t size,
+                               framing_facts& facts) {
+  switch (kind) {
+    case framing_field::connection:
+      if (lower_is(value, size, "keep-alive")) facts.keep = true;
+      else if (lower_is(value, size, "close")) facts.close = true;
+      else facts.review = true;
+      return;
+    case framing_field::keep_alive:
+      facts.keep = true;
+      return;
+    case framing_field::proxy_connection:
+      if (lower_is(value, size, "keep-alive")) facts.keep = true;
+      else facts.review = true;
+      return;
+    case framing_field::transfer_encoding:
+      facts.has_coding = true;
+      if (lower_is(value, size, "chunked")) ++facts.chunked;
+      else facts.review = true;
+      return;
+    case framing_field::content_length: {
+      std::uint64_t n = 0;
+      bool digits = size != 0 && size <= 18;  // 18 digits cannot overflow
+      for (std::size_t i = 0; digits && i < size; ++i) {
+        digits = value[i] >= '0' && value[i] <= '9';
+        n = n * 10 + static_cast<std::uint64_t>(value[i] - '0');
+      }
+      if (!digits || (facts.has_length && n != facts.length)) facts.review = true;
+      facts.has_length = true;
+      facts.length = n;
+      return;
+    }
+  }
+}
+
 struct tchar_table {
   bool member[256];
   constexpr tchar_table() : member() {
@@ -225,29 +308,34 @@ void parse_fields(const head_request& in, Scan& scan, const char* p, head_result
   field_view::entry* const fields = in.fields;
   std::size_t lines = 0;
   std::size_t count = 0;
-  std::size_t candidates = 0;
+  bool last_was_framing = false;
+  const std::size_t max_fields = in.max_fields;
   while (p != end) {
-    const char first = *p;
-    if (first == '\r' || first == '\n') {
-      const char* next = after_line_end(p, end, out, error::bad_header);
-      if (next == nullptr) return;
-      out.status = head_status::complete;
-      out.size = static_cast<std::size_t>(next - begin);
-      out.field_count = count;
-      out.candidate_count = candidates;
-      return;
-    }
-    if (first == ' ' || first == '\t') {
-      // A continuation line; none may come before the first field.
-      if (count == 0) {
-        fail(out, error::bad_header);
+    // Every byte that may start a field name is above SP; CR, LF, SP and
+    // HTAB are below or at it.
+    if (static_cast<unsigned char>(*p) <= ' ') {
+      if (*p == '\r' || *p == '\n') {
+        const char* next = after_line_end(p, end, out, error::bad_header);
+        if (next == nullptr) return;
+        out.status = head_status::complete;
+        out.size = static_cast<std::size_t>(next - begin);
+        out.field_count = count;
         return;
       }
-      p = parse_folded_value<Scan>(in, p, lines, fields[count - 1], out);
-      if (p == nullptr) return;
-      continue;
+      if (*p == ' ' || *p == '\t') {
+        // A continuation line; none may come before the first field.
+        if (count == 0) {
+          fail(out, error::bad_header);
+          return;
+        }
+        p = parse_folded_value<Scan>(in, p, lines, fields[count - 1], out);
+        if (p == nullptr) return;
+        // The value read before the fold was not the whole value.
+        if (last_was_framing) out.framing.review = true;
+        continue;
+      }
     }
-    if (++lines > in.max_fields) {
+    if (++lines > max_fields) {
       fail(out, error::too_many_headers);
       return;
     }
@@ -272,11 +360,10 @@ void parse_fields(const head_request& in, Scan& scan, const char* p, head_result
     }
     while (stop != value && is_ws(stop[-1])) --stop;
     const auto name_size = static_cast<std::uint32_t>(name_end - line);
-    if (name_size < 32 && (candidate_lengths >> name_size & 1) != 0) {
-      if (candidates < head_result::max_candidates)
-        out.candidates[candidates] = static_cast<std::uint32_t>(count);
-      ++candidates;
-    }
+    framing_field kind;
+    last_was_framing = name_size >= 10 && classify_name(line, name_size, kind);
+    if (last_was_framing)
+      read_framing_value(kind, value, static_cast<std::size_t>(stop - value), out.framing);
     fields[count++] = {static_cast<std::uint32_t>(line - begin), name_size,
                        static_cast<std::uint32_t>(value - begin),
                        static_cast<std::uint32_t>(stop - value), 0};
@@ -285,21 +372,19 @@ void parse_fields(const head_request& in, Scan& scan, const char* p, head_result
 }
 
 template <class Scan>
-head_result parse_head_with(const head_request& in) {
-  head_result out;
+void parse_head_with(const head_request& in, head_result& out) {
   Scan scan(in.begin, in.end);
   const char* fields = parse_status_line(in, scan, out);
-  if (fields == nullptr) return out;
+  if (fields == nullptr) return;
   if (out.version == 9) {  // an HTTP/0.9 status line has no fields after it
     out.status = head_status::complete;
     out.size = static_cast<std::size_t>(fields - in.begin);
-    return out;
+    return;
   }
   if (static_cast<std::size_t>(in.end - in.begin) <= in.max_line)
     parse_fields<false>(in, scan, fields, out);
   else
     parse_fields<true>(in, scan, fields, out);
-  return out;
 }
 
 }  // namespace

@@ -11,15 +11,17 @@ namespace httpc {
 
 namespace detail {
 
-head_result parse_head_scalar(const head_request& request) noexcept {
-  return parse_head_with<scalar_scan>(request);
+void parse_head_scalar(const head_request& request, head_result& out) noexcept {
+  parse_head_with<scalar_scan>(request, out);
 }
 
-head_result parse_fields_scalar(const head_request& request) noexcept {
-  head_result out;
+bool classify_framing_field(const char* name, std::size_t size, framing_field& kind) noexcept {
+  return classify_name(name, size, kind);
+}
+
+void parse_fields_scalar(const head_request& request, head_result& out) noexcept {
   scalar_scan scan(request.begin, request.end);
   parse_fields<true>(request, scan, request.begin, out);
-  return out;
 }
 
 namespace {
@@ -58,31 +60,6 @@ namespace {
 
 char ascii_lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
 
-std::uint64_t load64(const char* p) noexcept {
-  std::uint64_t v;
-  std::memcpy(&v, p, 8);
-  return v;
-}
-
-// Compares with a literal of lowercase letters and '-'. Field names and
-// values hold no control bytes, so OR-ing 0x20 into each byte lowers letters
-// and makes no other byte equal to a lowercase letter or '-'.
-template <std::size_t N>
-bool lower_is(std::string_view text, const char (&lower)[N]) noexcept {
-  constexpr std::size_t n = N - 1;
-  if (text.size() != n) return false;
-  constexpr std::uint64_t case_bits = 0x2020202020202020;
-  if constexpr (n >= 8) {
-    for (std::size_t i = 0; i + 8 <= n; i += 8)
-      if ((load64(text.data() + i) | case_bits) != load64(lower + i)) return false;
-    return (load64(text.data() + n - 8) | case_bits) == load64(lower + n - 8);
-  } else {
-    for (std::size_t i = 0; i < n; ++i)
-      if ((text[i] | 0x20) != lower[i]) return false;
-    return true;
-  }
-}
-
 std::string_view trim_ows(std::string_view s) noexcept {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -106,15 +83,6 @@ std::string_view next_element(std::string_view& list) noexcept {
 // value (a recipient may take it as one). False for anything else, or for a
 // value that disagrees with one seen before.
 bool parse_content_length(std::string_view list, bool& seen, std::uint64_t& length) noexcept {
-  if (list.size() <= 18 &&
-      std::all_of(list.begin(), list.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    std::uint64_t n = 0;  // the usual single value; 18 digits cannot overflow
-    for (const char c : list) n = n * 10 + static_cast<std::uint64_t>(c - '0');
-    if (list.empty() || (seen && n != length)) return false;
-    seen = true;
-    length = n;
-    return true;
-  }
   bool any = false;
   for (auto element = next_element(list); !element.empty(); element = next_element(list)) {
     std::uint64_t n = 0;
@@ -137,12 +105,20 @@ std::size_t append_fold(void* context, const char* data, std::size_t size) {
   return at;
 }
 
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+struct hex_table {
+  signed char value[256];
+  constexpr hex_table() : value() {
+    for (int c = 0; c < 256; ++c) {
+      if (c >= '0' && c <= '9') value[c] = static_cast<signed char>(c - '0');
+      else if (c >= 'a' && c <= 'f') value[c] = static_cast<signed char>(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F') value[c] = static_cast<signed char>(c - 'A' + 10);
+      else value[c] = -1;
+    }
+  }
+};
+constexpr hex_table hex_digits;
+
+int hex_value(char c) noexcept { return hex_digits.value[static_cast<unsigned char>(c)]; }
 
 bool is_ctl(unsigned char c) noexcept { return (c < 0x20 && c != '\t') || c == 0x7f; }
 
@@ -301,12 +277,12 @@ parse_result response_parser::parse_head(std::string_view input, std::error_code
     // response; leading whitespace makes us wait for the whole line.
     const char c = input.front();
     const bool wait = c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r';
-    const std::size_t n = std::min<std::size_t>(input.size(), 5);
-    if (!wait && !std::equal(input.begin(), input.begin() + static_cast<std::ptrdiff_t>(n), "HTTP/"))
-      return start_simple_response(input);
+    const bool http = input.size() >= 5 ? std::memcmp(input.data(), "HTTP/", 5) == 0
+                                        : std::string_view("HTTP/").starts_with(input);
+    if (!wait && !http) return start_simple_response(input);
   }
   if (scanned_ != 0 && !scan_lines(input, true, ec)) return {0, parse_event::need_more};
-  folds_.clear();
+  if (!folds_.empty()) folds_.clear();
   const detail::head_request request{
       input.data(),
       input.data() + std::min(input.size(), options_.max_head_size),
@@ -316,7 +292,8 @@ parse_result response_parser::parse_head(std::string_view input, std::error_code
       {&folds_, append_fold},
       options_.strict,
   };
-  const detail::head_result head = detail::active_head_parser(request);
+  detail::head_result head;
+  detail::active_head_parser(request, head);
   switch (head.status) {
     case detail::head_status::complete:
       return finish_head(input, head, ec);
@@ -375,6 +352,45 @@ parse_result response_parser::finish_head(std::string_view input, const detail::
   return {head.size, parse_event::head};
 }
 
+namespace {
+
+using detail::framing_facts;
+using detail::framing_field;
+
+bool token_is(std::string_view token, const char* lower, std::size_t size) noexcept {
+  if (token.size() != size) return false;
+  for (std::size_t i = 0; i < size; ++i)
+    if (ascii_lower(token[i]) != lower[i]) return false;
+  return true;
+}
+
+// The general reading of one framing field: token lists (RFC 9110 §5.6.1),
+// Content-Length lists.
+void read_framing_field(framing_field kind, std::string_view value, framing_facts& facts) noexcept {
+  if (kind == framing_field::content_length) {
+    facts.length_ok = parse_content_length(value, facts.has_length, facts.length) && facts.length_ok;
+    facts.has_length = true;
+    return;
+  }
+  if (kind == framing_field::keep_alive) {
+    facts.keep = true;
+    return;
+  }
+  if (kind == framing_field::transfer_encoding) facts.has_coding = true;
+  for (auto token = next_element(value); !token.empty(); token = next_element(value)) {
+    if (kind == framing_field::transfer_encoding) {
+      if (token_is(token, "chunked", 7)) ++facts.chunked;
+      else facts.other_coding = true;
+    } else if (token_is(token, "keep-alive", 10)) {
+      facts.keep = true;
+    } else if (kind == framing_field::connection && token_is(token, "close", 5)) {
+      facts.close = true;
+    }
+  }
+}
+
+}  // namespace
+
 // RFC 9112 §6.3, message body length, in its order:
 // 1. responses to HEAD, 1xx, 204 and 304 have no body, whatever their fields;
 // 2. a 2xx to CONNECT starts a tunnel;
@@ -384,69 +400,17 @@ parse_result response_parser::finish_head(std::string_view input, const detail::
 // 7. otherwise the body runs until the server closes.
 // Persistence: RFC 9112 §9.3, with CPython's reading of HTTP/1.0 keep-alive.
 error response_parser::decide_framing(const detail::head_result& head) noexcept {
-  bool close = false;
-  bool keep = false;
-  bool has_length = false;
-  bool length_ok = true;
-  bool has_coding = false;
-  int chunked = 0;
-  bool other_coding = false;
-  std::uint64_t length = 0;
-  const auto fields = this->fields();
-  const bool all = head.candidate_count > detail::head_result::max_candidates;
-  const std::size_t count = all ? fields.size() : head.candidate_count;
-  for (std::size_t i = 0; i < count; ++i) {
-    const header_field field = fields[all ? i : head.candidates[i]];
-    switch (field.name.size()) {
-      case 10:
-        if (lower_is(field.name, "connection")) {
-          if (lower_is(field.value, "keep-alive")) {
-            keep = true;
-            break;
-          }
-          auto list = field.value;
-          for (auto token = next_element(list); !token.empty(); token = next_element(list)) {
-            if (lower_is(token, "close")) close = true;
-            else if (lower_is(token, "keep-alive")) keep = true;
-          }
-        } else if (lower_is(field.name, "keep-alive")) {
-          keep = true;
-        }
-        break;
-      case 14:
-        if (lower_is(field.name, "content-length")) {
-          length_ok = parse_content_length(field.value, has_length, length) && length_ok;
-          has_length = true;
-        }
-        break;
-      case 16:
-        if (lower_is(field.name, "proxy-connection")) {
-          auto list = field.value;
-          for (auto token = next_element(list); !token.empty(); token = next_element(list))
-            if (lower_is(token, "keep-alive")) keep = true;
-        }
-        break;
-      case 17:
-        if (lower_is(field.name, "transfer-encoding")) {
-          has_coding = true;
-          if (lower_is(field.value, "chunked")) {
-            ++chunked;
-            break;
-          }
-          auto list = field.value;
-          for (auto coding = next_element(list); !coding.empty(); coding = next_element(list)) {
-            if (lower_is(coding, "chunked")) ++chunked;
-            else other_coding = true;
-          }
-        }
-        break;
-      default:
-        break;
-    }
+  framing_facts facts = head.framing;
+  if (facts.review) {
+    facts = {};
+    for (const header_field field : fields())
+      if (framing_field kind;
+          detail::classify_framing_field(field.name.data(), field.name.size(), kind))
+        read_framing_field(kind, field.value, facts);
   }
 
-  if (version_ == 11) keep_alive_ = !close;
-  else if (version_ == 10) keep_alive_ = keep && !close;
+  if (version_ == 11) keep_alive_ = !facts.close;
+  else if (version_ == 10) keep_alive_ = facts.keep && !facts.close;
   else keep_alive_ = false;
 
   const bool no_body = head_request_ || status_ < 200 || status_ == 204 || status_ == 304;
@@ -456,21 +420,21 @@ error response_parser::decide_framing(const detail::head_result& head) noexcept 
     if (status_ == 101 || connect_request_) keep_alive_ = false;
     return {};
   }
-  if (has_coding) {
+  if (facts.has_coding) {
     // We ask for no codings (TE is never sent), so any but chunked is one we
     // cannot decode: refuse it rather than hand over encoded bytes as body.
-    if (other_coding) return error::unknown_transfer_encoding;
-    if (chunked != 1) return error::bad_transfer_encoding;
+    if (facts.other_coding) return error::unknown_transfer_encoding;
+    if (facts.chunked != 1) return error::bad_transfer_encoding;
     framing_ = body_framing::chunked;
     // RFC 9112 §6.1: with Content-Length too, or in HTTP/1.0, the framing is
     // suspect; close after this response.
-    if (has_length || version_ == 10) keep_alive_ = false;
+    if (facts.has_length || version_ == 10) keep_alive_ = false;
     return {};
   }
-  if (has_length) {
-    if (!length_ok) return error::bad_content_length;
+  if (facts.has_length) {
+    if (!facts.length_ok) return error::bad_content_length;
     framing_ = body_framing::content_length;
-    content_length_ = length;
+    content_length_ = facts.length;
     return {};
   }
   framing_ = body_framing::until_close;
@@ -479,6 +443,25 @@ error response_parser::decide_framing(const detail::head_result& head) noexcept 
 }
 
 parse_result response_parser::parse_chunked(std::string_view input, std::error_code& ec) noexcept {
+  // The usual step between two chunks, "\r\n" "40\r\n" and data, in one go.
+  if (state_ == state::chunk_data_end && input.size() > 4 && input[0] == '\r' &&
+      input[1] == '\n') {
+    std::size_t at = 2;
+    std::uint64_t size = 0;
+    for (int digit; at < 18 && at < input.size() && (digit = hex_value(input[at])) >= 0; ++at)
+      size = size << 4 | static_cast<std::uint64_t>(digit);
+    // At most 16 digits: the size fits 64 bits.
+    if (at > 2 && size != 0 && input.size() - at > 2 && input[at] == '\r' &&
+        input[at + 1] == '\n') {
+      at += 2;
+      const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(size, input.size() - at));
+      body_ = input.substr(at, take);
+      body_received_ += take;
+      remaining_ = size - take;
+      state_ = remaining_ == 0 ? state::chunk_data_end : state::chunk_data;
+      return {at + take, parse_event::body};
+    }
+  }
   std::size_t used = 0;
   for (;;) {
     const char* p = input.data() + used;
@@ -583,7 +566,8 @@ parse_result response_parser::parse_trailers(std::string_view input, std::error_
       {&trailer_folds_, append_fold},
       options_.strict,
   };
-  const detail::head_result section = detail::parse_fields_scalar(request);
+  detail::head_result section;
+  detail::parse_fields_scalar(request, section);
   if (section.status == detail::head_status::failed) return fail(ec, section.failure);
   if (section.status != detail::head_status::complete) return fail(ec, error::bad_header);
   trailers_.resize(section.field_count);

@@ -134,8 +134,8 @@ class avx2_scan {
 
 }  // namespace
 
-head_result parse_head_avx2(const head_request& request) noexcept {
-  return parse_head_with<avx2_scan>(request);
+void parse_head_avx2(const head_request& request, head_result& out) noexcept {
+  parse_head_with<avx2_scan>(request, out);
 }
 
 }  // namespace httpc::detail
