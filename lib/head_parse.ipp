@@ -114,7 +114,7 @@ constexpr tchar_table tchars;
 
 // Field values and the reason phrase may hold HTAB, SP, VCHAR and obs-text;
 // any other control byte (CR and LF among them) stops a scan.
-inline bool is_ctl(unsigned char c) { return (c < 0x20 && c != '\t') || c == 0x7f; }
+constexpr bool is_ctl(unsigned char c) { return (c < 0x20 && c != '\t') || c == 0x7f; }
 inline bool is_ws(char c) { return c == ' ' || c == '\t'; }
 // What Python's str.split() without arguments splits a status line on.
 inline bool is_status_ws(char c) {

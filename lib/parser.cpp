@@ -272,14 +272,14 @@ void response_parser::scan_rest(std::string_view input, bool status_line,
 
 parse_result response_parser::parse_head(std::string_view input, std::error_code& ec) noexcept {
   if (input.empty()) return {0, parse_event::need_more};
-  if (scanned_ == 0 && !options_.strict) {
+  const bool http = input.size() >= 5 ? std::memcmp(input.data(), "HTTP/", 5) == 0
+                                      : std::string_view("HTTP/").starts_with(input);
+  if (!http && scanned_ == 0 && !options_.strict) {
     // A first line that cannot begin with "HTTP/" is an HTTP/0.9 simple
     // response; leading whitespace makes us wait for the whole line.
     const char c = input.front();
-    const bool wait = c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r';
-    const bool http = input.size() >= 5 ? std::memcmp(input.data(), "HTTP/", 5) == 0
-                                        : std::string_view("HTTP/").starts_with(input);
-    if (!wait && !http) return start_simple_response(input);
+    if (c != ' ' && c != '\t' && c != '\v' && c != '\f' && c != '\r')
+      return start_simple_response(input);
   }
   if (scanned_ != 0 && !scan_lines(input, true, ec)) return {0, parse_event::need_more};
   if (!folds_.empty()) folds_.clear();

@@ -12,14 +12,20 @@
 namespace httpc::detail {
 namespace {
 
-// Token bytes classified 32 at a time: a byte is a tchar when the bit for its
-// high nibble is set in the low-nibble table (tchars are all below 0x80).
+// Bytes classified 32 at a time with two table lookups: a byte is in a set
+// when the bit for its high nibble is set in the set's entry for its low
+// nibble. Both sets lie below 0x80, whose high nibbles have bits 0 to 7.
 struct nibble_tables {
-  unsigned char low[16];
+  unsigned char token_low[16];   // RFC 9110 tchar
+  unsigned char control_low[16];  // what stops a value: CTLs but HTAB, and DEL
   unsigned char high[16];
-  constexpr nibble_tables() : low(), high() {
-    for (int c = 0; c < 128; ++c)
-      if (tchars.member[c]) low[c & 15] = static_cast<unsigned char>(low[c & 15] | (1u << (c >> 4)));
+  constexpr nibble_tables() : token_low(), control_low(), high() {
+    for (int c = 0; c < 128; ++c) {
+      const auto bit = static_cast<unsigned char>(1u << (c >> 4));
+      if (tchars.member[c]) token_low[c & 15] = static_cast<unsigned char>(token_low[c & 15] | bit);
+      if (is_ctl(static_cast<unsigned char>(c)))
+        control_low[c & 15] = static_cast<unsigned char>(control_low[c & 15] | bit);
+    }
     for (int h = 0; h < 8; ++h) high[h] = static_cast<unsigned char>(1u << h);
   }
 };
@@ -46,25 +52,24 @@ __attribute__((no_sanitize("address"))) inline __m256i load_block(const char* p,
   return _mm256_load_si256(reinterpret_cast<const __m256i*>(block));
 }
 
-inline std::uint32_t control_mask(__m256i v) {
-  const __m256i control = _mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x1f)), v);
-  const __m256i stop = _mm256_or_si256(
-      _mm256_andnot_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\t')), control),
-      _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x7f)));
-  return static_cast<std::uint32_t>(_mm256_movemask_epi8(stop));
+inline __m256i broadcast_table(const unsigned char (&table)[16]) {
+  return _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(table)));
 }
 
-inline std::uint32_t other_than_token_mask(__m256i v) {
-  const __m256i low_table = _mm256_broadcastsi128_si256(
-      _mm_loadu_si128(reinterpret_cast<const __m128i*>(nibbles.low)));
-  const __m256i high_table = _mm256_broadcastsi128_si256(
-      _mm_loadu_si128(reinterpret_cast<const __m128i*>(nibbles.high)));
+// Bit i of `control` is set when byte i stops a value; of `other`, when it
+// is no tchar.
+inline void classify(__m256i v, std::uint32_t& control, std::uint32_t& other) {
   const __m256i nibble = _mm256_set1_epi8(0x0f);
-  const __m256i low = _mm256_shuffle_epi8(low_table, _mm256_and_si256(v, nibble));
-  const __m256i high =
-      _mm256_shuffle_epi8(high_table, _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble));
-  const __m256i other = _mm256_cmpeq_epi8(_mm256_and_si256(low, high), _mm256_setzero_si256());
-  return static_cast<std::uint32_t>(_mm256_movemask_epi8(other));
+  const __m256i high = _mm256_shuffle_epi8(broadcast_table(nibbles.high),
+                                           _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble));
+  const __m256i low = _mm256_and_si256(v, nibble);
+  const __m256i zero = _mm256_setzero_si256();
+  const __m256i token =
+      _mm256_and_si256(_mm256_shuffle_epi8(broadcast_table(nibbles.token_low), low), high);
+  const __m256i stop =
+      _mm256_and_si256(_mm256_shuffle_epi8(broadcast_table(nibbles.control_low), low), high);
+  other = static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(token, zero)));
+  control = ~static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(stop, zero)));
 }
 
 // Classifies each byte of the head once: a 64-byte window of bitmasks slides
@@ -75,16 +80,18 @@ class avx2_scan {
   avx2_scan(const char* begin, const char* end) : end_(end) { fill(begin); }
 
   static const char* find_ctl(const char* p, const char* end) {
-    for (; p < end; p += 32)
-      if (const std::uint32_t mask = control_mask(load_block(p, end)); mask != 0)
-        return p + __builtin_ctz(mask);
+    for (std::uint32_t control, other; p < end; p += 32) {
+      classify(load_block(p, end), control, other);
+      if (control != 0) return p + __builtin_ctz(control);
+    }
     return end;
   }
 
   static const char* skip_token(const char* p, const char* end) {
-    for (; p < end; p += 32)
-      if (const std::uint32_t mask = other_than_token_mask(load_block(p, end)); mask != 0)
-        return p + __builtin_ctz(mask);
+    for (std::uint32_t control, other; p < end; p += 32) {
+      classify(load_block(p, end), control, other);
+      if (other != 0) return p + __builtin_ctz(other);
+    }
     return end;
   }
 
@@ -106,10 +113,11 @@ class avx2_scan {
  private:
   void fill(const char* base) {
     base_ = base;
-    const __m256i first = load_block(base, end_);
-    const __m256i second = load_block(base + 32, end_);
-    control_ = control_mask(first) | std::uint64_t{control_mask(second)} << 32;
-    other_ = other_than_token_mask(first) | std::uint64_t{other_than_token_mask(second)} << 32;
+    std::uint32_t control[2], other[2];
+    classify(load_block(base, end_), control[0], other[0]);
+    classify(load_block(base + 32, end_), control[1], other[1]);
+    control_ = control[0] | std::uint64_t{control[1]} << 32;
+    other_ = other[0] | std::uint64_t{other[1]} << 32;
   }
 
   // Keeps p in the window's first half, so a line has at least 32 bytes of
@@ -121,9 +129,10 @@ class avx2_scan {
       return;
     }
     base_ += 32;
-    const __m256i next = load_block(base_ + 32, end_);
-    control_ = control_ >> 32 | std::uint64_t{control_mask(next)} << 32;
-    other_ = other_ >> 32 | std::uint64_t{other_than_token_mask(next)} << 32;
+    std::uint32_t control, other;
+    classify(load_block(base_ + 32, end_), control, other);
+    control_ = control_ >> 32 | std::uint64_t{control} << 32;
+    other_ = other_ >> 32 | std::uint64_t{other} << 32;
   }
 
   const char* end_;
