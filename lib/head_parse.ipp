@@ -3,23 +3,11 @@
 // linkage and calls no inline library function, so code built for AVX2 can
 // never be picked by the linker for a caller on a processor without it.
 //
-// Requires before inclusion: head_parse.hpp and <cstring> (memchr, memcmp).
+// Requires before inclusion: head_parse.hpp, httpc/fields.hpp (is_tchar, used
+// at compile time only) and <cstring> (memchr, memcmp).
 
 namespace httpc::detail {
 namespace {
-
-// RFC 9110 §5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-"
-//                  / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
-constexpr bool is_tchar(unsigned char c) {
-  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
-  switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-      return true;
-    default:
-      return false;
-  }
-}
 
 inline std::uint64_t load64(const char* p) {
   std::uint64_t v;
@@ -159,14 +147,27 @@ inline void fail(head_result& out, error e) {
   out.failure = e;
 }
 
+// A malformed line fails only once it is whole (its LF has come), so that
+// the outcome is the same however the input was split; until then the head
+// is incomplete.
+// A line over the limit is reported as such, whatever else is wrong in it.
+inline void fail_line(const head_request& in, head_result& out, error e, const char* line,
+                      const char* from) {
+  const auto* lf = static_cast<const char*>(
+      std::memchr(from, '\n', static_cast<std::size_t>(in.end - from)));
+  if (lf == nullptr) return;
+  fail(out, static_cast<std::size_t>(lf + 1 - line) > in.max_line ? error::line_too_long : e);
+}
+
 // After a line's content ends at `stop` (a control byte), returns the start of
 // the next line, nullptr for "need more input", or fails with `bad`.
-inline const char* after_line_end(const char* stop, const char* end, head_result& out,
-                                  error bad) {
+inline const char* after_line_end(const head_request& in, const char* line, const char* stop,
+                                  head_result& out, error bad) {
+  const char* end = in.end;
   if (end - stop >= 2 && stop[0] == '\r' && stop[1] == '\n') return stop + 2;
   if (stop == end || (stop[0] == '\r' && stop + 1 == end)) return nullptr;
   if (*stop == '\n') return stop + 1;  // a bare LF ends a line, as in CPython
-  fail(out, bad);
+  fail_line(in, out, bad, line, stop);
   return nullptr;
 }
 
@@ -242,7 +243,7 @@ const char* parse_status_line(const head_request& in, Scan& scan, head_result& o
       p[12] == ' ') {
     const char* reason = p + 13;
     const char* stop = scan.find_ctl(reason);
-    const char* next = after_line_end(stop, in.end, out, error::bad_status_line);
+    const char* next = after_line_end(in, p, stop, out, error::bad_status_line);
     if (next == nullptr) return nullptr;
     if (static_cast<std::size_t>(next - p) > in.max_line) {
       fail(out, error::line_too_long);
@@ -270,17 +271,17 @@ const char* parse_folded_value(const head_request& in, const char* line, std::si
   std::size_t size = entry.value_size;
   const std::size_t at = in.folds.append(in.folds.context, in.begin + entry.value_offset, size);
   while (line != in.end && is_ws(*line)) {
-    if (++lines > in.max_fields) {
-      fail(out, error::too_many_headers);
-      return nullptr;
-    }
     const char* piece = line;
     while (piece != in.end && is_ws(*piece)) ++piece;
     const char* stop = Scan::find_ctl(piece, in.end);
-    const char* next = after_line_end(stop, in.end, out, error::bad_header);
+    const char* next = after_line_end(in, line, stop, out, error::bad_header);
     if (next == nullptr) return nullptr;
     if (static_cast<std::size_t>(next - line) > in.max_line) {
       fail(out, error::line_too_long);
+      return nullptr;
+    }
+    if (++lines > in.max_fields) {
+      fail(out, error::too_many_headers);
       return nullptr;
     }
     line = next;
@@ -315,7 +316,7 @@ void parse_fields(const head_request& in, Scan& scan, const char* p, head_result
     // HTAB are below or at it.
     if (static_cast<unsigned char>(*p) <= ' ') {
       if (*p == '\r' || *p == '\n') {
-        const char* next = after_line_end(p, end, out, error::bad_header);
+        const char* next = after_line_end(in, p, p, out, error::bad_header);
         if (next == nullptr) return;
         out.status = head_status::complete;
         out.size = static_cast<std::size_t>(next - begin);
@@ -325,7 +326,7 @@ void parse_fields(const head_request& in, Scan& scan, const char* p, head_result
       if (*p == ' ' || *p == '\t') {
         // A continuation line; none may come before the first field.
         if (count == 0) {
-          fail(out, error::bad_header);
+          fail_line(in, out, error::bad_header, p, p);
           return;
         }
         p = parse_folded_value<Scan>(in, p, lines, fields[count - 1], out);
@@ -335,10 +336,6 @@ void parse_fields(const head_request& in, Scan& scan, const char* p, head_result
         continue;
       }
     }
-    if (++lines > max_fields) {
-      fail(out, error::too_many_headers);
-      return;
-    }
     const char* line = p;
     const char* name_end;
     const char* stop;
@@ -346,16 +343,20 @@ void parse_fields(const head_request& in, Scan& scan, const char* p, head_result
     // RFC 9112 §5.1: no whitespace between name and colon; a line without a
     // colon is no field line.
     if (name_end == stop || *name_end != ':' || name_end == line) {
-      if (name_end != end) fail(out, error::bad_header);
+      fail_line(in, out, error::bad_header, line, name_end);
       return;
     }
     const char* value = name_end + 1;
     if (value != stop && *value == ' ') ++value;
     while (value != stop && is_ws(*value)) ++value;
-    const char* next = after_line_end(stop, end, out, error::bad_header);
+    const char* next = after_line_end(in, line, stop, out, error::bad_header);
     if (next == nullptr) return;
     if (MeasureLines && static_cast<std::size_t>(next - line) > in.max_line) {
       fail(out, error::line_too_long);
+      return;
+    }
+    if (++lines > max_fields) {  // counted once whole, as the partial scan does
+      fail(out, error::too_many_headers);
       return;
     }
     while (stop != value && is_ws(stop[-1])) --stop;

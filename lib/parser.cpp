@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "head_parse.hpp"
+#include "httpc/fields.hpp"
 #include "head_parse.ipp"
 
 namespace httpc {
@@ -229,89 +230,102 @@ parse_result response_parser::parse(std::string_view input, std::error_code& ec)
   return {0, parse_event::need_more};
 }
 
-// Looks for the end of an incomplete head or trailer section in the bytes not
-// yet searched, checking the line limits on the way. True when a full parse
-// is worth trying: an empty line arrived, or the status line completed (an
-// HTTP/0.9 status line is the whole head).
-bool response_parser::scan_lines(std::string_view input, bool status_line,
-                                 std::error_code& ec) noexcept {
+// Searches the bytes of an incomplete head or trailer section not searched
+// yet for line ends, up to the empty line that ends the section. A head is
+// worth a full parse again whenever a line was completed: the full parse
+// judges every whole line, in order, so the outcome is the same however the
+// input was split; the limits on what it has not seen come after it.
+response_parser::scan_result response_parser::scan_lines(std::string_view input) noexcept {
   if (input.size() < scanned_) restart_scan();  // the caller started over
   const char* data = input.data();
-  const std::size_t max_lines = options_.max_fields + (status_line ? 1 : 0);
+  scan_result result = scan_result::nothing_new;
   while (scanned_ < input.size()) {
     const void* found = std::memchr(data + scanned_, '\n', input.size() - scanned_);
     if (found == nullptr) break;
     const auto at = static_cast<std::size_t>(static_cast<const char*>(found) - data);
-    if (at + 1 - line_start_ > options_.max_line_length) {
-      fail(ec, error::line_too_long);
-      return false;
-    }
     const bool empty = at == line_start_ || (at == line_start_ + 1 && data[line_start_] == '\r');
-    const bool first = ++scanned_lines_ == 1 && status_line;
+    ++scanned_lines_;
     scanned_ = at + 1;
     line_start_ = at + 1;
-    if (empty || first) return true;
-    if (scanned_lines_ > max_lines) {
-      fail(ec, error::too_many_headers);
-      return false;
-    }
+    if (empty) return scan_result::end_found;
+    result = scan_result::new_lines;
   }
   scanned_ = input.size();
-  if (input.size() - line_start_ > options_.max_line_length) fail(ec, error::line_too_long);
-  else if (input.size() > options_.max_head_size) fail(ec, error::head_too_large);
-  return false;
+  return result;
 }
 
-// Scans all of an incomplete section for limits, past the points where
-// scan_lines stops to propose a full parse.
-void response_parser::scan_rest(std::string_view input, bool status_line,
-                                std::error_code& ec) noexcept {
-  while (scan_lines(input, status_line, ec)) {
+// An incomplete head or trailer section may grow no further: its last line
+// is over the line limit, or it all is over the size limit.
+bool response_parser::over_limits(std::string_view input) const noexcept {
+  return input.size() - line_start_ > options_.max_line_length ||
+         input.size() > options_.max_head_size;
+}
+
+// The section is over a limit: which one, as a reader fed a byte at a time
+// would meet them, so that the answer does not depend on how the input was
+// split. A line over the limit is met max_line_length bytes after it starts;
+// the size limit, at max_head_size.
+error response_parser::overflow(std::string_view input) const noexcept {
+  const std::size_t max_line = options_.max_line_length;
+  for (std::size_t start = 0; start < input.size();) {
+    const void* found = std::memchr(input.data() + start, '\n', input.size() - start);
+    const std::size_t end = found ? static_cast<std::size_t>(static_cast<const char*>(found) -
+                                                            input.data()) + 1
+                                  : input.size();
+    if (start + max_line > options_.max_head_size) break;
+    if (end - start > max_line) return error::line_too_long;
+    start = end;
   }
+  return error::head_too_large;
 }
 
 parse_result response_parser::parse_head(std::string_view input, std::error_code& ec) noexcept {
   if (input.empty()) return {0, parse_event::need_more};
   const bool http = input.size() >= 5 ? std::memcmp(input.data(), "HTTP/", 5) == 0
                                       : std::string_view("HTTP/").starts_with(input);
-  if (!http && scanned_ == 0 && !options_.strict) {
+  if (!http && scanned_lines_ == 0 && !options_.strict) {
     // A first line that cannot begin with "HTTP/" is an HTTP/0.9 simple
     // response; leading whitespace makes us wait for the whole line.
     const char c = input.front();
     if (c != ' ' && c != '\t' && c != '\v' && c != '\f' && c != '\r')
       return start_simple_response(input);
   }
-  if (scanned_ != 0 && !scan_lines(input, true, ec)) return {0, parse_event::need_more};
-  if (!folds_.empty()) folds_.clear();
-  const detail::head_request request{
-      input.data(),
-      input.data() + std::min(input.size(), options_.max_head_size),
-      fields_.data(),
-      options_.max_fields,
-      options_.max_line_length,
-      {&folds_, append_fold},
-      options_.strict,
-  };
-  detail::head_result head;
-  detail::active_head_parser(request, head);
-  switch (head.status) {
-    case detail::head_status::complete:
-      return finish_head(input, head, ec);
-    case detail::head_status::failed:
-      return fail(ec, head.failure);
-    case detail::head_status::simple_response:
-      return start_simple_response(input);
-    case detail::head_status::partial:
-      break;
+  if (scanned_ == 0 || scan_lines(input) != scan_result::nothing_new) {
+    if (!folds_.empty()) folds_.clear();
+    const detail::head_request request{
+        input.data(),
+        input.data() + std::min(input.size(), options_.max_head_size),
+        fields_.data(),
+        options_.max_fields,
+        options_.max_line_length,
+        {&folds_, append_fold},
+        options_.strict,
+    };
+    detail::head_result head;
+    detail::active_head_parser(request, head);
+    switch (head.status) {
+      case detail::head_status::complete:
+        return finish_head(input, head, ec);
+      case detail::head_status::failed:
+        return fail(ec, head.failure);
+      case detail::head_status::simple_response:
+        return start_simple_response(input);
+      case detail::head_status::partial:
+        break;
+    }
+    if (scanned_ == 0) scan_lines(input);
   }
-  // The full parse saw max_head_size bytes and no end of head.
-  if (input.size() > options_.max_head_size) return fail(ec, error::head_too_large);
-  scan_rest(input, true, ec);
+  if (over_limits(input)) return fail(ec, overflow(input));
   return {0, parse_event::need_more};
 }
 
 parse_result response_parser::start_simple_response(std::string_view input) noexcept {
+  // Nothing of an interim head before it may show through.
   head_base_ = input.data();
+  head_size_ = 0;
+  reason_offset_ = 0;
+  reason_size_ = 0;
+  field_count_ = 0;
   status_ = 200;
   version_ = 9;
   framing_ = body_framing::until_close;
@@ -542,24 +556,23 @@ parse_result response_parser::parse_chunked(std::string_view input, std::error_c
 
 // trailer-section = *( field-line CRLF ) CRLF, after the last chunk.
 parse_result response_parser::parse_trailers(std::string_view input, std::error_code& ec) noexcept {
-  if (scanned_ == 0 && !input.empty()) {
-    if (input[0] == '\n') {
-      state_ = state::done;
-      return {1, parse_event::done};
-    }
-    if (input[0] == '\r' && input.size() >= 2 && input[1] == '\n') {
-      state_ = state::done;
-      return {2, parse_event::done};
-    }
+  if (input.empty()) return {0, parse_event::need_more};
+  if (scanned_ == 0 && (input[0] == '\n' || (input[0] == '\r' && input.size() >= 2 &&
+                                             input[1] == '\n'))) {
+    state_ = state::done;  // the usual empty trailer section
+    return {input[0] == '\n' ? 1u : 2u, parse_event::done};
   }
-  if (!scan_lines(input, false, ec)) return {0, parse_event::need_more};
-  const std::size_t size = scanned_;
-  if (size > options_.max_head_size) return fail(ec, error::head_too_large);
-  trailer_bytes_.assign(input.data(), size);
+  // Parsed again whenever a line completes, as a head is, so that a bad line
+  // fails alike however the input was split.
+  if (scanned_ != 0 && scan_lines(input) == scan_result::nothing_new) {
+    if (over_limits(input)) return fail(ec, overflow(input));
+    return {0, parse_event::need_more};
+  }
   trailers_.resize(options_.max_fields);
+  trailer_folds_.clear();
   const detail::head_request request{
-      trailer_bytes_.data(),
-      trailer_bytes_.data() + size,
+      input.data(),
+      input.data() + std::min(input.size(), options_.max_head_size),
       trailers_.data(),
       options_.max_fields,
       options_.max_line_length,
@@ -569,10 +582,17 @@ parse_result response_parser::parse_trailers(std::string_view input, std::error_
   detail::head_result section;
   detail::parse_fields_scalar(request, section);
   if (section.status == detail::head_status::failed) return fail(ec, section.failure);
-  if (section.status != detail::head_status::complete) return fail(ec, error::bad_header);
-  trailers_.resize(section.field_count);
-  state_ = state::done;
-  return {size, parse_event::done};
+  if (section.status == detail::head_status::complete) {
+    // Kept in storage of our own (trailers are rare); offsets stay valid.
+    trailer_bytes_.assign(input.data(), section.size);
+    trailers_.resize(section.field_count);
+    state_ = state::done;
+    return {section.size, parse_event::done};
+  }
+  trailers_.clear();
+  if (scanned_ == 0) scan_lines(input);
+  if (over_limits(input)) return fail(ec, overflow(input));
+  return {0, parse_event::need_more};
 }
 
 parse_result response_parser::finish(std::error_code& ec) noexcept {

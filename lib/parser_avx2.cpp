@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "head_parse.hpp"
+#include "httpc/fields.hpp"
 #include "head_parse.ipp"
 
 namespace httpc::detail {

@@ -232,8 +232,10 @@ class response_parser {
   parse_result start_simple_response(std::string_view input) noexcept;
   parse_result finish_head(std::string_view input, const detail::head_result& head,
                            std::error_code& ec) noexcept;
-  bool scan_lines(std::string_view input, bool status_line, std::error_code& ec) noexcept;
-  void scan_rest(std::string_view input, bool status_line, std::error_code& ec) noexcept;
+  enum class scan_result : unsigned char { nothing_new, new_lines, end_found };
+  scan_result scan_lines(std::string_view input) noexcept;
+  bool over_limits(std::string_view input) const noexcept;
+  error overflow(std::string_view input) const noexcept;
   void restart_scan() noexcept;
   error decide_framing(const detail::head_result& head) noexcept;
   parse_result fail(std::error_code& ec, error e) noexcept;

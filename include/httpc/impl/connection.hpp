@@ -1,0 +1,615 @@
+#pragma once
+// Out-of-line bodies of basic_connection and basic_response. Both stream
+// types are instantiated once, in lib/connection.cpp.
+
+#include <asio/associated_cancellation_slot.hpp>
+#include <asio/associated_executor.hpp>
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/bind_executor.hpp>
+#include <asio/ip/address.hpp>
+#include <asio/ssl/host_name_verification.hpp>
+#include <asio/write.hpp>
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <utility>
+
+namespace httpc {
+namespace detail {
+
+template <class Token>
+inline constexpr bool is_default_token = std::is_same_v<std::decay_t<Token>, asio::use_awaitable_t<>>;
+
+inline constexpr auto as_result = asio::experimental::as_tuple(asio::use_awaitable);
+
+// For an awaiting caller: the operation's error becomes an exception.
+inline asio::awaitable<void> throw_on_error(asio::awaitable<std::error_code> operation) {
+  if (const std::error_code ec = co_await std::move(operation)) throw std::system_error(ec);
+}
+
+template <class T>
+asio::awaitable<T> throw_on_error(asio::awaitable<std::tuple<std::error_code, T>> operation) {
+  auto [ec, value] = co_await std::move(operation);
+  if (ec) throw std::system_error(ec);
+  co_return std::move(value);
+}
+
+// For any other completion token: the operation runs as its own coroutine
+// and completes the handler with Asio's (error_code[, value]) signature,
+// keeping the handler's executor and cancellation slot.
+template <class Handler, class Executor, class Operation, class Complete>
+void spawn_for_handler(Handler handler, const Executor& executor, Operation operation,
+                       Complete complete) {
+  auto slot = asio::get_associated_cancellation_slot(handler);
+  auto handler_executor = asio::get_associated_executor(handler, executor);
+  asio::co_spawn(
+      executor, std::move(operation),
+      asio::bind_cancellation_slot(
+          slot, asio::bind_executor(handler_executor,
+                                    [handler = std::move(handler), complete](
+                                        std::exception_ptr failure, auto result) mutable {
+                                      if (failure) std::rethrow_exception(failure);
+                                      complete(std::move(handler), std::move(result));
+                                    })));
+}
+
+template <class Executor, class Token>
+auto run(const Executor& executor, asio::awaitable<std::error_code> operation, Token&& token) {
+  return asio::async_initiate<Token, void(std::error_code)>(
+      [](auto handler, const Executor& executor, asio::awaitable<std::error_code> operation) {
+        spawn_for_handler(std::move(handler), executor, std::move(operation),
+                          [](auto handler, std::error_code ec) { std::move(handler)(ec); });
+      },
+      token, executor, std::move(operation));
+}
+
+template <class T, class Executor, class Token>
+auto run(const Executor& executor, asio::awaitable<std::tuple<std::error_code, T>> operation,
+         Token&& token) {
+  return asio::async_initiate<Token, void(std::error_code, T)>(
+      [](auto handler, const Executor& executor,
+         asio::awaitable<std::tuple<std::error_code, T>> operation) {
+        spawn_for_handler(std::move(handler), executor, std::move(operation),
+                          [](auto handler, std::tuple<std::error_code, T> result) {
+                            std::move(handler)(std::get<0>(result), std::move(std::get<1>(result)));
+                          });
+      },
+      token, executor, std::move(operation));
+}
+
+template <class Executor, class Operation, class Token>
+auto complete(const Executor& executor, Operation operation, Token&& token) {
+  if constexpr (is_default_token<Token>)
+    return throw_on_error(std::move(operation));
+  else
+    return run(executor, std::move(operation), std::forward<Token>(token));
+}
+
+inline bool is_end_of_stream(const std::error_code& ec) noexcept {
+  return ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
+}
+
+// RFC 9110 §10.1.1: the client waits for 100 (Continue) before the body.
+inline bool expects_continue(const Headers& headers) noexcept {
+  for (const auto& [name, value] : headers) {
+    if (!iequals(name, "Expect")) continue;
+    std::string_view v = value;
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    if (iequals(v, "100-continue")) return true;
+  }
+  return false;
+}
+
+}  // namespace detail
+
+template <class Stream>
+basic_connection<Stream>::~basic_connection() {
+  close();
+}
+
+template <class Stream>
+asio::ip::tcp::socket& basic_connection<Stream>::socket() noexcept {
+  if constexpr (is_tls)
+    return stream_->next_layer();
+  else
+    return *stream_;
+}
+
+template <class Stream>
+bool basic_connection<Stream>::is_open() const noexcept {
+  return state_ != state::closed;
+}
+
+template <class Stream>
+void basic_connection<Stream>::close() noexcept {
+  state_ = state::closed;
+  pending_ = 0;
+  ++timer_generation_;
+  timer_.cancel();
+  if (stream_) {
+    std::error_code ignored;
+    socket().close(ignored);
+  }
+}
+
+template <class Stream>
+std::error_code basic_connection<Stream>::fail(std::error_code ec) noexcept {
+  close();
+  return ec;
+}
+
+// One timer serves every operation: armed before it with the tighter of the
+// operation's timeout and the request's deadline; on expiry it cancels the
+// socket, and the operation's operation_aborted becomes timed_out.
+template <class Stream>
+void basic_connection<Stream>::arm(std::optional<std::chrono::milliseconds> timeout) {
+  timed_out_ = false;
+  std::optional<clock::time_point> expiry = deadline_;
+  if (timeout) {
+    const auto limit = clock::now() + *timeout;
+    if (!expiry || limit < *expiry) expiry = limit;
+  }
+  if (!expiry) return;
+  timer_.expires_at(*expiry);
+  timer_.async_wait([this, generation = ++timer_generation_](std::error_code ec) {
+    // The connection may be gone when the wait was cancelled: look at it
+    // only for a real expiry.
+    if (ec || generation != timer_generation_) return;
+    timed_out_ = true;
+    std::error_code ignored;
+    socket().cancel(ignored);
+  });
+}
+
+template <class Stream>
+std::error_code basic_connection<Stream>::disarm(std::error_code ec) noexcept {
+  if (timer_.expiry() != clock::time_point{}) {
+    ++timer_generation_;
+    timer_.cancel();
+    timer_.expires_at(clock::time_point{});
+  }
+  if (timed_out_ && ec == asio::error::operation_aborted) return make_error_code(std::errc::timed_out);
+  return ec;
+}
+
+template <class Stream>
+template <class CompletionToken>
+auto basic_connection<Stream>::async_connect(std::string_view host, std::uint16_t port,
+                                             CompletionToken&& token) {
+  return detail::complete(executor_, connect_op(std::string(host), port),
+                          std::forward<CompletionToken>(token));
+}
+
+template <class Stream>
+asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(std::string host,
+                                                                      std::uint16_t port) {
+  close();
+  host_ = std::move(host);
+  port_ = port;
+  start_ = end_ = floor_ = pending_ = 0;
+  head_ready_ = false;
+  if constexpr (is_tls)
+    stream_.emplace(executor_, *tls_context_);
+  else
+    stream_.emplace(executor_);
+  deadline_.reset();
+  if (options_.connect_timeout) deadline_ = clock::now() + *options_.connect_timeout;
+
+  asio::ip::tcp::resolver resolver(executor_);
+  asio::ip::tcp::resolver::results_type endpoints;
+  {
+    // The timer cancels sockets, not resolvers: race the resolver against
+    // the deadline here by hand.
+    std::optional<asio::steady_timer> resolve_timer;
+    if (deadline_) {
+      resolve_timer.emplace(executor_, *deadline_);
+      resolve_timer->async_wait([&resolver](std::error_code ec) {
+        if (!ec) resolver.cancel();
+      });
+    }
+    auto [ec, results] = co_await resolver.async_resolve(host_, std::to_string(port), detail::as_result);
+    const bool expired = resolve_timer && resolve_timer->expiry() <= clock::now();
+    if (resolve_timer) resolve_timer->cancel();
+    if (ec == asio::error::operation_aborted && expired) ec = make_error_code(std::errc::timed_out);
+    if (ec) co_return fail(ec);
+    endpoints = std::move(results);
+  }
+
+  // Each address in turn (IPv6 and IPv4 as the resolver orders them).
+  std::error_code ec = make_error_code(asio::error::host_not_found);
+  for (const auto& entry : endpoints) {
+    auto& sock = socket();
+    std::error_code ignored;
+    sock.close(ignored);
+    sock.open(entry.endpoint().protocol(), ec);
+    if (!ec && options_.source_address) sock.bind(*options_.source_address, ec);
+    if (ec) continue;
+    arm(std::nullopt);
+    auto [connect_error] = co_await sock.async_connect(entry.endpoint(), detail::as_result);
+    ec = disarm(connect_error);
+    if (!ec || ec == std::errc::timed_out) break;
+  }
+  if (ec) co_return fail(ec);
+  socket().set_option(asio::ip::tcp::no_delay(true), ec);
+
+  if constexpr (is_tls) {
+    SSL* ssl = stream_->native_handle();
+    std::error_code not_literal;
+    asio::ip::make_address(host_, not_literal);
+    // RFC 6066 §3: no SNI for address literals.
+    if (not_literal && SSL_set_tlsext_host_name(ssl, host_.c_str()) != 1)
+      co_return fail(std::error_code(static_cast<int>(ERR_get_error()), asio::error::get_ssl_category()));
+    static constexpr unsigned char alpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+    SSL_set_alpn_protos(ssl, alpn, sizeof alpn);
+    if (options_.verify_peer) {
+      stream_->set_verify_mode(asio::ssl::verify_peer, ec);
+      stream_->set_verify_callback(asio::ssl::host_name_verification(host_), ec);
+    }
+    arm(std::nullopt);
+    auto [handshake_error] =
+        co_await stream_->async_handshake(asio::ssl::stream_base::client, detail::as_result);
+    if ((ec = disarm(handshake_error))) co_return fail(ec);
+  }
+  deadline_.reset();
+  state_ = state::idle;
+  co_return std::error_code{};
+}
+
+template <class Stream>
+template <class CompletionToken>
+auto basic_connection<Stream>::async_request(std::string_view method, std::string_view target,
+                                             request_body body, const Headers& headers,
+                                             CompletionToken&& token) {
+  // The head is checked and serialized now, so the caller's method, target
+  // and fields need not outlive this call; only the body bytes must.
+  std::error_code refused;
+  body_encoding encoding = body_encoding::none;
+  bool expect_continue = false;
+  if (state_ == state::closed) {
+    refused = error::not_connected;
+  } else if (state_ != state::idle) {
+    refused = error::cannot_send_request;
+  } else {
+    request_head_.clear();
+    const request_head head{method, target, host_, port_, is_tls, body.kind(), body.bytes().size()};
+    encoding = write_request(request_head_, head, headers, refused);
+    if (!refused) {
+      parser_.reset(method);
+      expect_continue = body.kind() != body_kind::none && detail::expects_continue(headers);
+      state_ = state::awaiting_response;
+    }
+  }
+  return detail::complete(executor_, request_op(std::move(body), encoding, expect_continue, refused),
+                          std::forward<CompletionToken>(token));
+}
+
+template <class Stream>
+template <class Buffers>
+asio::awaitable<std::error_code> basic_connection<Stream>::write(const Buffers& buffers) {
+  arm(options_.write_timeout);
+  auto [ec, written] = co_await asio::async_write(*stream_, buffers, detail::as_result);
+  co_return disarm(ec);
+}
+
+template <class Stream>
+asio::awaitable<std::error_code> basic_connection<Stream>::request_op(request_body body,
+                                                                      body_encoding encoding,
+                                                                      bool expect_continue,
+                                                                      std::error_code refused) {
+  if (refused) co_return refused;  // nothing was sent; the connection is as it was
+  deadline_.reset();
+  if (options_.request_timeout) deadline_ = clock::now() + *options_.request_timeout;
+  floor_ = 0;  // the previous response's head may now be overwritten
+  head_ready_ = false;
+
+  const std::string_view bytes = body.bytes();
+  std::error_code ec;
+  if (body.kind() == body_kind::sized && encoding == body_encoding::raw && !expect_continue) {
+    ec = co_await write(std::array<asio::const_buffer, 2>{asio::buffer(request_head_), asio::buffer(bytes)});  // one write
+  } else {
+    ec = co_await write(asio::buffer(request_head_));
+    if (!ec && expect_continue) {
+      ec = co_await wait_for_continue();
+      // A final response came instead: the body is not sent, and the server
+      // may take what follows as its rest, so the connection ends with it.
+      if (!ec && head_ready_) co_return std::error_code{};
+    }
+    if (!ec && body.kind() == body_kind::sized && encoding == body_encoding::raw) {
+      ec = co_await write(asio::buffer(bytes));
+    } else if (!ec && body.kind() == body_kind::sized && encoding == body_encoding::chunked) {
+      const chunk_header size(bytes.size());
+      if (bytes.empty())
+        ec = co_await write(asio::buffer(last_chunk));
+      else
+        ec = co_await write(std::array<asio::const_buffer, 4>{asio::buffer(size.view()), asio::buffer(bytes), asio::buffer(chunk_end),
+                             asio::buffer(last_chunk)});
+    } else if (!ec && body.kind() == body_kind::streaming) {
+      ec = co_await write_streaming_body(body.producer(), encoding == body_encoding::chunked);
+    }
+  }
+  if (ec) co_return fail(ec);
+  co_return std::error_code{};
+}
+
+template <class Stream>
+asio::awaitable<std::error_code> basic_connection<Stream>::write_streaming_body(
+    request_body::source& source, bool chunked) {
+  for (;;) {
+    std::optional<std::string> piece = co_await source();
+    if (!piece) break;
+    if (piece->empty()) continue;  // an empty chunk would end the body
+    std::error_code ec;
+    if (chunked) {
+      const chunk_header size(piece->size());
+      ec = co_await write(std::array<asio::const_buffer, 3>{asio::buffer(size.view()), asio::buffer(*piece), asio::buffer(chunk_end)});
+    } else {
+      ec = co_await write(asio::buffer(*piece));
+    }
+    if (ec) co_return ec;
+  }
+  if (chunked) co_return co_await write(asio::buffer(last_chunk));
+  co_return std::error_code{};
+}
+
+// Reads until the server's 100 (Continue), a final response, or the wait's
+// end; the body is sent in the first and last cases.
+template <class Stream>
+asio::awaitable<std::error_code> basic_connection<Stream>::wait_for_continue() {
+  const auto until = clock::now() + options_.expect_continue_timeout;
+  for (;;) {
+    std::error_code ec;
+    const auto result = parser_.parse(buffered(), ec);
+    if (ec) co_return ec;
+    if (result.event == parse_event::interim) {
+      start_ += result.consumed;
+      if (parser_.status() == 100) co_return std::error_code{};
+      continue;
+    }
+    if (result.event == parse_event::head) {
+      head_offset_ = start_;
+      start_ += result.consumed;
+      floor_ = start_;
+      head_ready_ = true;
+      co_return std::error_code{};
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - clock::now());
+    if (left.count() <= 0) co_return std::error_code{};
+    make_room();
+    const auto saved_deadline = deadline_;
+    arm(left);
+    auto [read_error, n] = co_await stream_->async_read_some(
+        asio::buffer(buffer_.get() + end_, capacity_ - end_), detail::as_result);
+    end_ += n;
+    deadline_ = saved_deadline;
+    ec = disarm(read_error);
+    if (ec == std::errc::timed_out) co_return std::error_code{};
+    if (ec) {
+      ec = end_of_input(ec);
+      co_return ec ? ec : make_error_code(error::incomplete_head);
+    }
+  }
+}
+
+template <class Stream>
+void basic_connection<Stream>::make_room() {
+  if (end_ < capacity_) return;
+  if (start_ > floor_) {  // compact: move what is unread down to the floor
+    std::memmove(buffer_.get() + floor_, buffer_.get() + start_, end_ - start_);
+    end_ -= start_ - floor_;
+    start_ = floor_;
+    return;
+  }
+  const std::size_t capacity = std::max(options_.receive_buffer_size, capacity_ * 2);
+  auto grown = std::make_unique<char[]>(capacity);
+  if (end_ != 0) std::memcpy(grown.get(), buffer_.get(), end_);
+  buffer_ = std::move(grown);
+  capacity_ = capacity;
+  if (state_ == state::reading_body || head_ready_) parser_.rebase(buffer_.get() + head_offset_);
+}
+
+template <class Stream>
+asio::awaitable<std::error_code> basic_connection<Stream>::fill() {
+  make_room();
+  arm(options_.read_timeout);
+  auto [ec, n] = co_await stream_->async_read_some(
+      asio::buffer(buffer_.get() + end_, capacity_ - end_), detail::as_result);
+  end_ += n;
+  co_return disarm(ec);
+}
+
+// The peer closed (or the read failed): what that means for the message.
+template <class Stream>
+std::error_code basic_connection<Stream>::end_of_input(std::error_code read_error) noexcept {
+  if (!detail::is_end_of_stream(read_error)) return read_error;
+  // A TLS close without close_notify cannot end a body that runs until
+  // close: it may be a truncation attack.
+  if (read_error == asio::ssl::error::stream_truncated &&
+      parser_.framing() == body_framing::until_close && parser_.head_done())
+    return error::incomplete_body;
+  std::error_code ec;
+  parser_.finish(ec);
+  return ec;
+}
+
+template <class Stream>
+template <class CompletionToken>
+auto basic_connection<Stream>::async_getresponse(CompletionToken&& token) {
+  return detail::complete(executor_, getresponse_op(), std::forward<CompletionToken>(token));
+}
+
+template <class Stream>
+asio::awaitable<std::tuple<std::error_code, basic_response<Stream>>>
+basic_connection<Stream>::getresponse_op() {
+  if (state_ != state::awaiting_response)
+    co_return std::tuple{make_error_code(state_ == state::closed ? error::not_connected
+                                                                 : error::response_not_ready),
+                         response_type{}};
+  while (!head_ready_) {
+    std::error_code ec;
+    const auto result = parser_.parse(buffered(), ec);
+    if (ec) co_return std::tuple{fail(ec), response_type{}};
+    if (result.event == parse_event::interim) {
+      start_ += result.consumed;
+      continue;
+    }
+    if (result.event == parse_event::head) {
+      head_offset_ = start_;
+      start_ += result.consumed;
+      floor_ = start_;
+      head_ready_ = true;
+      break;
+    }
+    if ((ec = co_await fill())) {
+      ec = end_of_input(ec);
+      co_return std::tuple{fail(ec ? ec : make_error_code(error::incomplete_head)), response_type{}};
+    }
+  }
+  head_ready_ = false;
+  deadline_.reset();
+  state_ = state::reading_body;
+  co_return std::tuple{std::error_code{}, response_type(this)};
+}
+
+template <class Stream>
+void basic_connection<Stream>::finish_response() noexcept {
+  pending_ = 0;
+  if (parser_.keep_alive())
+    state_ = state::idle;
+  else
+    close();
+}
+
+// The next body bytes: pending ones from the buffer (at most `max`), or,
+// with nothing buffered and `direct` given, read straight into `direct`.
+// Empty at the end of the body.
+template <class Stream>
+asio::awaitable<std::tuple<std::error_code, std::string_view>>
+basic_connection<Stream>::next_body_op(char* direct, std::size_t max) {
+  using result = std::tuple<std::error_code, std::string_view>;
+  for (;;) {
+    if (pending_ != 0) {
+      const std::size_t n = std::min(pending_, max);
+      const std::string_view piece(buffer_.get() + start_, n);
+      start_ += n;
+      pending_ -= n;
+      co_return result{std::error_code{}, piece};
+    }
+    if (state_ != state::reading_body) co_return result{};
+    std::error_code ec;
+    const auto parsed = parser_.parse(buffered(), ec);
+    if (ec) co_return result{fail(ec), {}};
+    if (parsed.event == parse_event::body) {
+      // Body bytes end what a call consumed: framing comes before them.
+      pending_ = parser_.body().size();
+      start_ += parsed.consumed - pending_;
+      continue;
+    }
+    start_ += parsed.consumed;
+    if (parsed.event == parse_event::done) {
+      finish_response();
+      co_return result{};
+    }
+    // A large read goes straight to the caller when nothing is buffered.
+    if (direct != nullptr && start_ == end_ && max >= 4096 && parser_.direct_body_limit() != 0) {
+      const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(max, parser_.direct_body_limit()));
+      arm(options_.read_timeout);
+      auto [read_error, got] =
+          co_await stream_->async_read_some(asio::buffer(direct, n), detail::as_result);
+      ec = disarm(read_error);
+      if (got != 0) {
+        parser_.advance_body(got);
+        co_return result{std::error_code{}, std::string_view(direct, got)};
+      }
+    } else {
+      ec = co_await fill();
+    }
+    if (ec) {
+      if ((ec = end_of_input(ec))) co_return result{fail(ec), {}};
+      if (parser_.done()) {
+        finish_response();
+        co_return result{};
+      }
+    }
+  }
+}
+
+template <class Stream>
+asio::awaitable<std::tuple<std::error_code, std::size_t>> basic_connection<Stream>::read_some_op(
+    asio::mutable_buffer buffer) {
+  if (buffer.size() == 0) co_return std::tuple{std::error_code{}, std::size_t{0}};
+  auto* destination = static_cast<char*>(buffer.data());
+  auto [ec, piece] = co_await next_body_op(destination, buffer.size());
+  if (!ec && piece.data() != destination && !piece.empty())
+    std::memcpy(destination, piece.data(), piece.size());
+  co_return std::tuple{ec, piece.size()};
+}
+
+template <class Stream>
+asio::awaitable<std::tuple<std::error_code, std::string>> basic_connection<Stream>::read_all_op(
+    std::size_t limit) {
+  using result = std::tuple<std::error_code, std::string>;
+  std::string body;
+  // A known length is read into place: straight from the socket once the
+  // buffered part is copied.
+  if (const auto length = parser_.content_length(); length && state_ == state::reading_body) {
+    const std::uint64_t left = *length - parser_.body_received() + pending_;
+    if (left > limit) co_return result{fail(error::body_too_large), {}};
+    body.resize(static_cast<std::size_t>(left));
+    std::size_t got = 0;
+    while (got < body.size()) {
+      auto [ec, n] = co_await read_some_op(asio::buffer(body.data() + got, body.size() - got));
+      if (ec) co_return result{ec, {}};
+      if (n == 0) break;
+      got += n;
+    }
+    body.resize(got);
+  }
+  for (;;) {
+    auto [ec, piece] = co_await next_body_op(nullptr, std::numeric_limits<std::size_t>::max());
+    if (ec) co_return result{ec, {}};
+    if (piece.empty()) co_return result{std::error_code{}, std::move(body)};
+    if (piece.size() > limit - body.size()) co_return result{fail(error::body_too_large), {}};
+    body.append(piece);
+  }
+}
+
+template <class Stream>
+template <class CompletionToken>
+auto basic_response<Stream>::async_read_some(asio::mutable_buffer buffer, CompletionToken&& token) {
+  return detail::complete(connection_->executor_, connection_->read_some_op(buffer),
+                          std::forward<CompletionToken>(token));
+}
+
+template <class Stream>
+template <class CompletionToken>
+auto basic_response<Stream>::async_next(CompletionToken&& token) {
+  return detail::complete(connection_->executor_,
+                          connection_->next_body_op(nullptr, std::numeric_limits<std::size_t>::max()),
+                          std::forward<CompletionToken>(token));
+}
+
+template <class Stream>
+template <class CompletionToken>
+auto basic_response<Stream>::async_read_all(std::size_t limit, CompletionToken&& token) {
+  return detail::complete(connection_->executor_, connection_->read_all_op(limit),
+                          std::forward<CompletionToken>(token));
+}
+
+template <class Stream>
+template <class CompletionToken>
+auto basic_response<Stream>::async_discard(CompletionToken&& token) {
+  auto discard = [](basic_connection<Stream>* connection) -> asio::awaitable<std::error_code> {
+    for (;;) {
+      auto [ec, piece] =
+          co_await connection->next_body_op(nullptr, std::numeric_limits<std::size_t>::max());
+      if (ec || piece.empty()) co_return ec;
+    }
+  };
+  return detail::complete(connection_->executor_, discard(connection_),
+                          std::forward<CompletionToken>(token));
+}
+
+}  // namespace httpc
