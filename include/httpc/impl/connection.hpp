@@ -87,6 +87,15 @@ auto complete(const Executor& executor, Operation operation, Token&& token) {
     return run(executor, std::move(operation), std::forward<Token>(token));
 }
 
+// Standalone Asio 1.22 reports OS errors in a category of its own that maps
+// to no std::errc; the OS's own category does. A cancellation stays Asio's
+// operation_aborted, as Asio code tests for it.
+inline std::error_code os_error(std::error_code ec) noexcept {
+  if (ec.category() == asio::error::get_system_category() && ec != asio::error::operation_aborted)
+    return {ec.value(), std::system_category()};
+  return ec;
+}
+
 inline bool is_end_of_stream(const std::error_code& ec) noexcept {
   return ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
 }
@@ -172,7 +181,7 @@ std::error_code basic_connection<Stream>::disarm(std::error_code ec) noexcept {
     timer_.expires_at(clock::time_point{});
   }
   if (timed_out_ && ec == asio::error::operation_aborted) return make_error_code(std::errc::timed_out);
-  return ec;
+  return detail::os_error(ec);
 }
 
 template <class Stream>
@@ -214,7 +223,7 @@ asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(std::strin
     const bool expired = resolve_timer && resolve_timer->expiry() <= clock::now();
     if (resolve_timer) resolve_timer->cancel();
     if (ec == asio::error::operation_aborted && expired) ec = make_error_code(std::errc::timed_out);
-    if (ec) co_return fail(ec);
+    if (ec) co_return fail(detail::os_error(ec));
     endpoints = std::move(results);
   }
 
@@ -226,6 +235,7 @@ asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(std::strin
     sock.close(ignored);
     sock.open(entry.endpoint().protocol(), ec);
     if (!ec && options_.source_address) sock.bind(*options_.source_address, ec);
+    ec = detail::os_error(ec);
     if (ec) continue;
     arm(std::nullopt);
     auto [connect_error] = co_await sock.async_connect(entry.endpoint(), detail::as_result);
