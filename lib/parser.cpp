@@ -157,8 +157,9 @@ response_parser::response_parser(parser_options options) : options_(options) {
 
 void response_parser::reset(std::string_view request_method) noexcept {
   // RFC 9110 §9.1: methods are case-sensitive.
-  head_request_ = request_method == "HEAD";
-  connect_request_ = request_method == "CONNECT";
+  head_request_ = request_method.size() == 4 && std::memcmp(request_method.data(), "HEAD", 4) == 0;
+  connect_request_ =
+      request_method.size() == 7 && std::memcmp(request_method.data(), "CONNECT", 7) == 0;
   state_ = state::head;
   failure_ = {};
   keep_alive_ = false;

@@ -314,6 +314,7 @@ asio::awaitable<std::error_code> basic_connection<Stream>::request_op(request_bo
   if (options_.request_timeout) deadline_ = clock::now() + *options_.request_timeout;
   floor_ = 0;  // the previous response's head may now be overwritten
   head_ready_ = false;
+  close_after_ = false;
 
   const std::string_view bytes = body.bytes();
   std::error_code ec;
@@ -383,6 +384,7 @@ asio::awaitable<std::error_code> basic_connection<Stream>::wait_for_continue() {
       start_ += result.consumed;
       floor_ = start_;
       head_ready_ = true;
+      close_after_ = true;
       co_return std::error_code{};
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - clock::now());
@@ -486,7 +488,7 @@ basic_connection<Stream>::getresponse_op() {
 template <class Stream>
 void basic_connection<Stream>::finish_response() noexcept {
   pending_ = 0;
-  if (parser_.keep_alive())
+  if (parser_.keep_alive() && !close_after_)
     state_ = state::idle;
   else
     close();
