@@ -1115,6 +1115,61 @@ TEST_CASE("errors: a malformed status line: bad_status_line when strict, HTTP/0.
   check_server(server, 4);
 }
 
+TEST_CASE("errors: framing errors carry httpc::error codes and close the connection") {
+  script_server server;
+  server.on_connection({step::read_request(),
+                        step::send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nab\r\n"),
+                        step::expect_close()});
+  server.on_connection({step::read_request(),
+                        step::send("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n"
+                                   "hello!"),
+                        step::expect_close()});
+  server.on_connection({step::read_request(),
+                        step::send("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nxx"),
+                        step::expect_close()});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::connection c(co_await asio::this_coro::executor);
+    co_await c.async_connect("127.0.0.1", server.port());
+    co_await c.async_request("GET", "/");
+    auto r = co_await c.async_getresponse();
+    const auto bad_chunk = co_await error_of(r.async_read_all());
+    CHECK(bad_chunk == httpc::error::bad_chunk);
+    CHECK_FALSE(c.is_open());
+
+    co_await c.async_connect("127.0.0.1", server.port());
+    co_await c.async_request("GET", "/");
+    const auto bad_length = co_await error_of(c.async_getresponse());
+    CHECK(bad_length == httpc::error::bad_content_length);
+    CHECK_FALSE(c.is_open());
+
+    co_await c.async_connect("127.0.0.1", server.port());
+    co_await c.async_request("GET", "/");
+    const auto coding = co_await error_of(c.async_getresponse());
+    CHECK(coding == httpc::error::unknown_transfer_encoding);
+    CHECK_FALSE(c.is_open());
+  });
+  check_server(server, 3);
+}
+
+TEST_CASE("framing: chunked and Content-Length together: chunked wins, then the connection ends") {
+  script_server server;
+  server.on_connection({step::read_request(),
+                        step::send("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n"
+                                   "Transfer-Encoding: chunked\r\n\r\n" + chunked("chunked wins", 5)),
+                        step::expect_close()});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::connection c(co_await asio::this_coro::executor);
+    co_await c.async_connect("127.0.0.1", server.port());
+    co_await c.async_request("GET", "/");
+    auto r = co_await c.async_getresponse();
+    CHECK(r.framing() == httpc::body_framing::chunked);
+    const std::string body = co_await r.async_read_all();
+    CHECK(body == "chunked wins");
+    CHECK_FALSE(c.is_open());
+  });
+  check_server(server, 1);
+}
+
 TEST_CASE("errors: connection refused") {
   const std::uint16_t port = httpc::test::refused_port();
   run_bounded([&]() -> asio::awaitable<void> {

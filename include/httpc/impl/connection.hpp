@@ -509,7 +509,11 @@ basic_connection<Stream>::next_body_op(char* direct, std::size_t max) {
       pending_ -= n;
       co_return result{std::error_code{}, piece};
     }
-    if (state_ != state::reading_body) co_return result{};
+    if (state_ != state::reading_body) {
+      // Ended with the body, or cut off before: never a short body as whole.
+      if (parser_.done()) co_return result{};
+      co_return result{make_error_code(error::incomplete_body), {}};
+    }
     std::error_code ec;
     const auto parsed = parser_.parse(buffered(), ec);
     if (ec) co_return result{fail(ec), {}};
@@ -565,11 +569,15 @@ asio::awaitable<std::tuple<std::error_code, std::string>> basic_connection<Strea
   using result = std::tuple<std::error_code, std::string>;
   std::string body;
   // A known length is read into place: straight from the socket once the
-  // buffered part is copied.
-  if (const auto length = parser_.content_length(); length && state_ == state::reading_body) {
-    const std::uint64_t left = *length - parser_.body_received() + pending_;
-    if (left > limit) co_return result{fail(error::body_too_large), {}};
-    body.resize(static_cast<std::size_t>(left));
+  // buffered part is copied. Only a plausible one is allocated up front: a
+  // server's number is no reason to reserve gigabytes.
+  constexpr std::uint64_t preallocate_limit = 64 * 1024 * 1024;
+  std::optional<std::uint64_t> left;
+  if (const auto length = parser_.content_length(); length && state_ == state::reading_body)
+    left = *length - parser_.body_received() + pending_;
+  if (left && *left > limit) co_return result{fail(error::body_too_large), {}};
+  if (left && *left <= preallocate_limit) {
+    body.resize(static_cast<std::size_t>(*left));
     std::size_t got = 0;
     while (got < body.size()) {
       auto [ec, n] = co_await read_some_op(asio::buffer(body.data() + got, body.size() - got));
