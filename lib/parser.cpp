@@ -280,6 +280,20 @@ error response_parser::overflow(std::string_view input) const noexcept {
   return error::head_too_large;
 }
 
+// What the scanner gets for a head or trailer section: at most max_head_size
+// bytes of it, the field index to fill, the storage for folded values.
+detail::head_request response_parser::section_request(std::string_view input,
+                                                      field_view::entry* fields,
+                                                      std::string& folds) const noexcept {
+  return {input.data(),
+          input.data() + std::min(input.size(), options_.max_head_size),
+          fields,
+          options_.max_fields,
+          options_.max_line_length,
+          {&folds, append_fold},
+          options_.strict};
+}
+
 parse_result response_parser::parse_head(std::string_view input, std::error_code& ec) noexcept {
   if (input.empty()) return {0, parse_event::need_more};
   const bool http = input.size() >= 5 ? std::memcmp(input.data(), "HTTP/", 5) == 0
@@ -293,17 +307,8 @@ parse_result response_parser::parse_head(std::string_view input, std::error_code
   }
   if (scanned_ == 0 || scan_lines(input) != scan_result::nothing_new) {
     if (!folds_.empty()) folds_.clear();
-    const detail::head_request request{
-        input.data(),
-        input.data() + std::min(input.size(), options_.max_head_size),
-        fields_.data(),
-        options_.max_fields,
-        options_.max_line_length,
-        {&folds_, append_fold},
-        options_.strict,
-    };
     detail::head_result head;
-    detail::active_head_parser(request, head);
+    detail::active_head_parser(section_request(input, fields_.data(), folds_), head);
     switch (head.status) {
       case detail::head_status::complete:
         return finish_head(input, head, ec);
@@ -571,17 +576,8 @@ parse_result response_parser::parse_trailers(std::string_view input, std::error_
   }
   trailers_.resize(options_.max_fields);
   trailer_folds_.clear();
-  const detail::head_request request{
-      input.data(),
-      input.data() + std::min(input.size(), options_.max_head_size),
-      trailers_.data(),
-      options_.max_fields,
-      options_.max_line_length,
-      {&trailer_folds_, append_fold},
-      options_.strict,
-  };
   detail::head_result section;
-  detail::parse_fields_scalar(request, section);
+  detail::parse_fields_scalar(section_request(input, trailers_.data(), trailer_folds_), section);
   if (section.status == detail::head_status::failed) return fail(ec, section.failure);
   if (section.status == detail::head_status::complete) {
     // Kept in storage of our own (trailers are rare); offsets stay valid.

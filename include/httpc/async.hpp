@@ -191,8 +191,15 @@ class basic_connection {
   asio::ssl::context* tls_context_ = nullptr;
   std::optional<Stream> stream_;
   asio::steady_timer timer_;
-  std::uint64_t timer_generation_ = 0;
-  bool timed_out_ = false;
+  // What a timer's handler may touch: it can run after the connection is
+  // gone (an expiry already queued when the operation completed), so it
+  // holds this weakly, never the connection.
+  struct timer_state {
+    std::uint64_t generation = 0;
+    bool timed_out = false;
+    asio::ip::tcp::socket* socket = nullptr;
+  };
+  std::shared_ptr<timer_state> timer_state_ = std::make_shared<timer_state>();
   std::optional<clock::time_point> deadline_;
   state state_ = state::closed;
   std::string host_;

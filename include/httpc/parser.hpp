@@ -36,6 +36,7 @@
 namespace httpc {
 
 namespace detail {
+struct head_request;
 struct head_result;
 }
 
@@ -236,6 +237,8 @@ class response_parser {
   scan_result scan_lines(std::string_view input) noexcept;
   bool over_limits(std::string_view input) const noexcept;
   error overflow(std::string_view input) const noexcept;
+  detail::head_request section_request(std::string_view input, field_view::entry* fields,
+                                       std::string& folds) const noexcept;
   void restart_scan() noexcept;
   error decide_framing(const detail::head_result& head) noexcept;
   parse_result fail(std::error_code& ec, error e) noexcept;

@@ -136,7 +136,7 @@ template <class Stream>
 void basic_connection<Stream>::close() noexcept {
   state_ = state::closed;
   pending_ = 0;
-  ++timer_generation_;
+  ++timer_state_->generation;
   timer_.cancel();
   if (stream_) {
     std::error_code ignored;
@@ -155,7 +155,7 @@ std::error_code basic_connection<Stream>::fail(std::error_code ec) noexcept {
 // socket, and the operation's operation_aborted becomes timed_out.
 template <class Stream>
 void basic_connection<Stream>::arm(std::optional<std::chrono::milliseconds> timeout) {
-  timed_out_ = false;
+  timer_state_->timed_out = false;
   std::optional<clock::time_point> expiry = deadline_;
   if (timeout) {
     const auto limit = clock::now() + *timeout;
@@ -163,24 +163,26 @@ void basic_connection<Stream>::arm(std::optional<std::chrono::milliseconds> time
   }
   if (!expiry) return;
   timer_.expires_at(*expiry);
-  timer_.async_wait([this, generation = ++timer_generation_](std::error_code ec) {
-    // The connection may be gone when the wait was cancelled: look at it
-    // only for a real expiry.
-    if (ec || generation != timer_generation_) return;
-    timed_out_ = true;
+  timer_state_->socket = &socket();
+  timer_.async_wait([state = std::weak_ptr<timer_state>(timer_state_),
+                     generation = ++timer_state_->generation](std::error_code ec) {
+    const auto alive = state.lock();
+    if (ec || !alive || generation != alive->generation) return;
+    alive->timed_out = true;
     std::error_code ignored;
-    socket().cancel(ignored);
+    alive->socket->cancel(ignored);
   });
 }
 
 template <class Stream>
 std::error_code basic_connection<Stream>::disarm(std::error_code ec) noexcept {
   if (timer_.expiry() != clock::time_point{}) {
-    ++timer_generation_;
+    ++timer_state_->generation;
     timer_.cancel();
     timer_.expires_at(clock::time_point{});
   }
-  if (timed_out_ && ec == asio::error::operation_aborted) return make_error_code(std::errc::timed_out);
+  if (timer_state_->timed_out && ec == asio::error::operation_aborted)
+    return make_error_code(std::errc::timed_out);
   return detail::os_error(ec);
 }
 
