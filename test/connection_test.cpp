@@ -573,12 +573,16 @@ TEST_CASE("framing: HEAD, 204 and 304 have no body whatever their fields say") {
     CHECK(r1.status() == 200);
     CHECK(r1.header("Content-Length") == "1234");
     CHECK(r1.framing() == httpc::body_framing::none);
+    // Nothing to read: the connection is ready for the next request at once.
+    CHECK(r1.done());
+    CHECK(c.is_idle());
     const auto body1 = co_await r1.async_read_all();
     CHECK(body1 == "");
     CHECK(c.is_idle());
     co_await c.async_request("DELETE", "/x");
     auto r2 = co_await c.async_getresponse();
     CHECK(r2.status() == 204);
+    CHECK(c.is_idle());
     const auto body2 = co_await read_in_pieces(r2, 16);
     CHECK(body2 == "");
     co_await c.async_request("GET", "/cached");

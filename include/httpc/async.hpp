@@ -218,6 +218,7 @@ class basic_connection {
   std::size_t pending_ = 0;
   bool head_ready_ = false;  // an Expect: 100-continue wait read the final head already
   bool close_after_ = false;  // the body was held back: the connection ends with the response
+  bool tunnel_request_ = false;  // CONNECT: a 2xx leaves the connection to the tunnel
 };
 
 /// A response: its head, and its body read as a stream. Refers to its

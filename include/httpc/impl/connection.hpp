@@ -290,6 +290,7 @@ auto basic_connection<Stream>::async_request(std::string_view method, std::strin
     encoding = write_request(request_head_, head, headers, refused);
     if (!refused) {
       parser_.reset(method);
+      tunnel_request_ = method == "CONNECT";
       expect_continue = body.kind() != body_kind::none && detail::expects_continue(headers);
       state_ = state::awaiting_response;
     }
@@ -484,6 +485,13 @@ basic_connection<Stream>::getresponse_op() {
   head_ready_ = false;
   deadline_.reset();
   state_ = state::reading_body;
+  // A response that has no body (HEAD, 204, 304) is read already; not so one
+  // after which the connection speaks another protocol (101, CONNECT).
+  if (parser_.framing() == body_framing::none && parser_.status() != 101 && !tunnel_request_) {
+    std::error_code ignored;
+    parser_.parse({}, ignored);
+    finish_response();
+  }
   co_return std::tuple{std::error_code{}, response_type(this)};
 }
 
