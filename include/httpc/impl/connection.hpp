@@ -214,14 +214,18 @@ asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(std::strin
   {
     // The timer cancels sockets, not resolvers: race the resolver against
     // the deadline here by hand.
+    // The wait's handler may run after the resolve ended (an expiry queued
+    // meanwhile): it touches the resolver only while `resolving` says so.
     std::optional<asio::steady_timer> resolve_timer;
+    const auto resolving = std::make_shared<bool>(true);
     if (deadline_) {
       resolve_timer.emplace(executor_, *deadline_);
-      resolve_timer->async_wait([&resolver](std::error_code ec) {
-        if (!ec) resolver.cancel();
+      resolve_timer->async_wait([&resolver, resolving](std::error_code ec) {
+        if (!ec && *resolving) resolver.cancel();
       });
     }
     auto [ec, results] = co_await resolver.async_resolve(host_, std::to_string(port), detail::as_result);
+    *resolving = false;
     const bool expired = resolve_timer && resolve_timer->expiry() <= clock::now();
     if (resolve_timer) resolve_timer->cancel();
     if (ec == asio::error::operation_aborted && expired) ec = make_error_code(std::errc::timed_out);
