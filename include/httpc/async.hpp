@@ -132,6 +132,10 @@ class basic_connection {
   bool is_idle() const noexcept { return state_ == state::idle; }
   /// Closes the connection; pending operations end with operation_aborted.
   void close() noexcept;
+  /// The bytes received and not consumed yet. After a failed
+  /// async_getresponse they begin with the head as received (the facade's
+  /// BadStatusLine reports its first line); valid until the next operation.
+  std::string_view received() const noexcept { return buffered(); }
 
   /// Resolves `host`, connects to its addresses in turn, and for TLS does the
   /// handshake with SNI (names only, RFC 6066), ALPN "http/1.1", and peer and

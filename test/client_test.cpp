@@ -1,0 +1,578 @@
+// Tests of the blocking facade (httpc/client.hpp) against the scripted
+// loopback server (test/support/script_server.hpp): exact bytes in and out,
+// faults on cue.
+#include "httpc/client.hpp"
+
+#include "support/script_server.hpp"
+
+#include <ostream>  // before doctest: it prints std::error_code through operator<<
+
+#include <doctest/doctest.h>
+
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+using httpc::test::script_server;
+using httpc::test::step;
+
+std::string host_field(const script_server& server) {
+  return "Host: 127.0.0.1:" + std::to_string(server.port()) + "\r\n";
+}
+
+/// A port on loopback where nothing listens (bound, then released).
+std::uint16_t closed_port() {
+  asio::io_context io;
+  asio::ip::tcp::acceptor acceptor(io, {asio::ip::address_v4::loopback(), 0});
+  const std::uint16_t port = acceptor.local_endpoint().port();
+  acceptor.close();
+  return port;
+}
+
+// --- The reference's example -------------------------------------------------
+
+TEST_CASE("the README example: GET, a second GET kept alive, POST with headers") {
+  script_server server;
+  server.on_connection({step::read_request(),
+                        step::send("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"),
+                        step::read_request(),
+                        step::send("HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\nnot found"),
+                        step::read_request(),
+                        step::send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"),
+                        step::close()});
+
+  httpc::HTTPConnection conn("127.0.0.1", server.port());
+  conn.request("GET", "/index.html");
+  auto r1 = conn.getresponse();
+  CHECK(r1.status() == httpc::OK);
+  CHECK(r1.reason() == "OK");
+  CHECK(r1.version() == 11);
+  CHECK(r1.read() == "hello");
+  CHECK(r1.isclosed());
+
+  conn.request("GET", "/parrot.spam");
+  auto r2 = conn.getresponse();
+  CHECK(r2.status() == httpc::NOT_FOUND);
+  CHECK(r2.reason() == "Not Found");
+  CHECK(r2.reason() == httpc::responses.at(httpc::NOT_FOUND));
+  CHECK(r2.read() == "not found");
+
+  conn.request("POST", "/cgi-bin/query", "spam=1&eggs=2",
+               {{"Content-type", "application/x-www-form-urlencoded"}, {"Accept", "text/plain"}});
+  auto r3 = conn.getresponse();
+  CHECK(r3.status() == 200);
+  CHECK(r3.read() == "ok");
+
+  REQUIRE(server.wait_for_requests(3, 2s));
+  const auto requests = server.requests();
+  CHECK(server.connections() == 1);
+  CHECK(requests[0] == "GET /index.html HTTP/1.1\r\n" + host_field(server) +
+                           "Accept-Encoding: identity\r\n\r\n");
+  CHECK(requests[1] == "GET /parrot.spam HTTP/1.1\r\n" + host_field(server) +
+                           "Accept-Encoding: identity\r\n\r\n");
+  CHECK(requests[2] == "POST /cgi-bin/query HTTP/1.1\r\n" + host_field(server) +
+                           "Accept-Encoding: identity\r\n"
+                           "Content-Length: 13\r\n"  // before the caller's fields, as CPython
+                           "Content-type: application/x-www-form-urlencoded\r\n"
+                           "Accept: text/plain\r\n\r\nspam=1&eggs=2");
+  CHECK(server.errors().empty());
+}
+
+TEST_CASE("no body and an empty body frame differently") {
+  script_server server;
+  const std::string reply = "HTTP/1.1 204 No Content\r\n\r\n";
+  server.on_connection({step::read_request(), step::send(reply), step::read_request(),
+                        step::send(reply), step::read_request(), step::send(reply),
+                        step::close()});
+  httpc::HTTPConnection conn("127.0.0.1", server.port());
+  conn.request("POST", "/none");  // no body: Content-Length: 0 for POST
+  CHECK(conn.getresponse().status() == httpc::NO_CONTENT);
+  conn.request("GET", "/none");   // no body: nothing for GET
+  CHECK(conn.getresponse().status() == httpc::NO_CONTENT);
+  conn.request("GET", "/empty", "");  // an empty body: Content-Length: 0
+  CHECK(conn.getresponse().status() == httpc::NO_CONTENT);
+
+  REQUIRE(server.wait_for_requests(3, 2s));
+  const auto requests = server.requests();
+  const std::string common = host_field(server) + "Accept-Encoding: identity\r\n";
+  CHECK(requests[0] == "POST /none HTTP/1.1\r\n" + common + "Content-Length: 0\r\n\r\n");
+  CHECK(requests[1] == "GET /none HTTP/1.1\r\n" + common + "\r\n");
+  CHECK(requests[2] == "GET /empty HTTP/1.1\r\n" + common + "Content-Length: 0\r\n\r\n");
+}
+
+// --- host[:port] ----------------------------------------------------------------
+
+TEST_CASE("host and port parsing") {
+  const auto check = [](std::string host, std::optional<std::uint16_t> port,
+                        std::string want_host, std::uint16_t want_port) {
+    CAPTURE(host);
+    httpc::HTTPConnection conn(host, port);
+    CHECK(conn.host() == want_host);
+    CHECK(conn.port() == want_port);
+  };
+  check("example.org", {}, "example.org", httpc::HTTP_PORT);
+  check("example.org:8080", {}, "example.org", 8080);
+  check("1.2.3.4:81", {}, "1.2.3.4", 81);
+  check("[::1]:8080", {}, "::1", 8080);
+  check("[::1]", {}, "::1", 80);
+  check("example.org:", {}, "example.org", 80);
+  check("example.org:0080", {}, "example.org", 80);
+  check("example.org:0", {}, "example.org", 0);
+  check("example.org:65535", {}, "example.org", 65535);
+  check("example.org", 8000, "example.org", 8000);
+  check("example.org:1234", 8000, "example.org:1234", 8000);  // an explicit port wins
+
+  for (const char* bad : {"example.org:http", "example.org:+80", "example.org: 80",
+                          "example.org:80 ", "example.org:65536", "example.org:99999999999999",
+                          "example.org:-1", "[::1]:x"}) {
+    CAPTURE(bad);
+    CHECK_THROWS_AS((void)httpc::HTTPConnection(std::string(bad)), httpc::InvalidURL);
+  }
+  CHECK_THROWS_AS((void)httpc::HTTPConnection("exa\nmple.org"), httpc::InvalidURL);
+  CHECK_THROWS_AS((void)httpc::HTTPConnection("exa\x7fmple.org", 80), httpc::InvalidURL);
+}
+
+// --- Reading ------------------------------------------------------------------------
+
+TEST_CASE("read(amt) and readinto return exactly the size asked unless the body ends") {
+  script_server server;
+  const std::string body = "0123456789abcdefghij";  // 20 bytes, sent in pieces
+  server.on_connection({step::read_request(),
+                        step::send_pieces_of("HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n" + body,
+                                             7, 5ms),
+                        step::read_request(),
+                        step::send_pieces_of("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                             "3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n",
+                                             5, 5ms),
+                        step::close()});
+  httpc::HTTPConnection conn("127.0.0.1", server.port());
+  conn.request("GET", "/");
+  auto r = conn.getresponse();
+  CHECK(r.read(3) == "012");
+  std::array<char, 8> buffer{};
+  CHECK(r.readinto(buffer) == 8);
+  CHECK(std::string(buffer.data(), 8) == "3456789a");
+  CHECK_FALSE(r.isclosed());
+  CHECK(r.read(9) == "bcdefghij");
+  CHECK(r.isclosed());  // the last byte of a Content-Length body
+  CHECK(r.read(5).empty());
+  CHECK(r.readinto(buffer) == 0);
+
+  conn.request("GET", "/chunked");
+  auto c = conn.getresponse();
+  CHECK(c.read(5) == "abcde");
+  CHECK(c.readinto(buffer) == 2);  // the body ends first
+  CHECK(std::string(buffer.data(), 2) == "fg");
+  CHECK(c.isclosed());
+  CHECK(c.read().empty());
+  CHECK(server.errors().empty());
+}
+
+TEST_CASE("headers: getheader joins repeats, HTTPMessage keeps order") {
+  script_server server;
+  server.on_connection({step::read_request(),
+                        step::send("HTTP/1.0 200 Fine\r\nSet-Cookie: a=1\r\nX-One:  one \r\n"
+                                   "set-cookie: b=2\r\nContent-Length: 0\r\n\r\n"),
+                        step::close()});
+  httpc::HTTPConnection conn("127.0.0.1", server.port());
+  conn.request("GET", "/");
+  auto r = conn.getresponse();
+  CHECK(r.version() == 10);
+  CHECK(r.reason() == "Fine");
+  CHECK(r.getheader("SET-COOKIE") == "a=1, b=2");
+  CHECK(r.getheader("x-one") == "one");
+  CHECK(r.getheader("missing") == std::nullopt);
+  CHECK(r.getheader("missing", "dflt") == "dflt");
+  CHECK(r.getheader("X-One", "dflt") == "one");
+  const httpc::Headers all = {{"Set-Cookie", "a=1"}, {"X-One", "one"}, {"set-cookie", "b=2"},
+                              {"Content-Length", "0"}};
+  CHECK(r.getheaders() == all);
+  CHECK(r.msg().items() == all);
+  CHECK(r.msg().get("set-cookie") == "a=1");
+  CHECK(r.msg().get_all("Set-Cookie") == std::vector<std::string>{"a=1", "b=2"});
+  CHECK(r.msg().get_all("nope").empty());
+  CHECK(r.msg().contains("content-length"));
+  CHECK_FALSE(r.msg().contains("content-type"));
+  CHECK(r.read().empty());
+  CHECK(r.isclosed());
+}
+
+TEST_CASE("Connection: close: the response closes, the next request reopens") {
+  script_server server;
+  server.on_connection({step::read_request(),
+                        step::send("HTTP/1.1 200 OK\r\nConnection: close\r\n"
+                                   "Content-Length: 3\r\n\r\none"),
+                        step::close()});
+  server.on_connection({step::read_request(),
+                        step::send("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo"),
+                        step::close()});
+  httpc::HTTPConnection conn("127.0.0.1", server.port());
+  conn.request("GET", "/1");
+  auto r1 = conn.getresponse();
+  CHECK_FALSE(r1.isclosed());
+  CHECK(r1.read() == "one");
+  CHECK(r1.isclosed());
+  conn.request("GET", "/2");
+  auto r2 = conn.getresponse();
+  CHECK(r2.read() == "two");
+  CHECK(server.connections() == 2);
+
+  // After close(), too.
+  conn.close();
+  CHECK(r2.isclosed());
+  CHECK(server.errors().empty());
+}
+
+TEST_CASE("a body until close ends with the close") {
+  script_server server;
+  server.on_connection({step::read_request(),
+                        step::send("HTTP/1.0 200 OK\r\n\r\nall of it"), step::close()});
+  httpc::HTTPConnection conn("127.0.0.1", server.port());
+  conn.request("GET", "/");
+  auto r = conn.getresponse();
+  CHECK(r.read() == "all of it");
+  CHECK(r.isclosed());
+}
+
+TEST_CASE("HTTPResponse::close drops an unread body; the next request reopens") {
+  script_server server;
+  server.on_connection({step::read_request(),
+                        step::send("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n01234"),
+                        step::stall(2s)});
+  server.on_connection({step::read_request(),
+                        step::send("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx"),
+                        step::close()});
+  httpc::HTTPConnection conn("127.0.0.1", server.port());
+  conn.request("GET", "/");
+  auto r = conn.getresponse();
+  CHECK(r.read(2) == "01");
+  r.close();
+  CHECK(r.isclosed());
+  CHECK(r.read().empty());
+  conn.request("GET", "/again");
+  CHECK(conn.getresponse().read() == "x");
+  CHECK(server.connections() == 2);
+}
+
+// --- Errors -------------------------------------------------------------------------
+
+TEST_CASE("RemoteDisconnected when the server closes before a status line") {
+  script_server server;
+  server.on_connection({step::read_request(), step::close()});
+  httpc::HTTPConnection conn("127.0.0.1", server.port());
+  conn.request("GET", "/");
+  try {
+    (void)conn.getresponse();
+    FAIL("no exception");
+  } catch (const httpc::RemoteDisconnected& e) {
+    CHECK(std::string(e.what()) == "Remote end closed connection without response");
+    CHECK(e.line.empty());
+  }
+  // It is a BadStatusLine, an HTTPException and a std::runtime_error.
+  static_assert(std::is_base_of_v<httpc::BadStatusLine, httpc::RemoteDisconnected>);
+  static_assert(std::is_base_of_v<httpc::HTTPException, httpc::BadStatusLine>);
+  static_assert(std::is_base_of_v<std::runtime_error, httpc::HTTPException>);
+}
+
+TEST_CASE("strict: BadStatusLine carries the line as received") {
+  script_server server;
+  server.on_connection({step::read_request(), step::send("garbage here\r\nmore\r\n"),
+                        step::close()});
+  httpc::ConnectionOptions options;
+  options.strict = true;
+  httpc::HTTPConnection conn("127.0.0.1", server.port(), options);
+  conn.request("GET", "/");
+  try {
+    (void)conn.getresponse();
+    FAIL("no exception");
+  } catch (const httpc::RemoteDisconnected&) {
+    FAIL("RemoteDisconnected");
+  } catch (const httpc::BadStatusLine& e) {
+    CHECK(e.line == "garbage here\r\n");
+  }
+}
+
+TEST_CASE("not strict: a line that is no status line starts an HTTP/0.9 response") {
+  script_server server;
+  server.on_connection({step::read_request(), step::send("garbage here\r\nmore\r\n"),
+                        step::close()});
+  httpc::HTTPConnection conn("127.0.0.1", server.port());
+  conn.request("GET", "/");
+  auto r = conn.getresponse();
+  CHECK(r.status() == 200);
+  CHECK(r.version() == 9);
+  CHECK(r.reason().empty());
+  CHECK(r.getheaders().empty());
+  CHECK(r.read() == "garbage here\r\nmore\r\n");
+}
+
+TEST_CASE("BadStatusLine for an HTTP/ line without a valid status, in either mode") {
+  script_server server;
+  server.on_connection({step::read_request(), step::send("HTTP/1.1 abc OK\r\n\r\n"),
+                        step::close()});
+  httpc::HTTPConnection conn("127.0.0.1", server.port());
+  conn.request("GET", "/");
+  try {
+    (void)conn.getresponse();
+    FAIL("no exception");
+  } catch (const httpc::BadStatusLine& e) {
+    CHECK(e.line == "HTTP/1.1 abc OK\r\n");
+  }
+}
+
+TEST_CASE("UnknownProtocol for an HTTP version other than 0.9 and 1.x") {
+  script_server server;
+  server.on_connection({step::read_request(), step::send("HTTP/2.0 200 OK\r\n\r\n"),
+                        step::close()});
+  httpc::HTTPConnection conn("127.0.0.1", server.port());
+  conn.request("GET", "/");
+  CHECK_THROWS_AS((void)conn.getresponse(), httpc::UnknownProtocol);
+}
+
+TEST_CASE("IncompleteRead from the read that meets a close inside a Content-Length body") {
+  SUBCASE("read()") {
+    script_server server;
+    server.on_connection({step::read_request(),
+                          step::send("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"),
+                          step::close()});
+    httpc::HTTPConnection conn("127.0.0.1", server.port());
+    conn.request("GET", "/");
+    auto r = conn.getresponse();
+    try {
+      (void)r.read();
+      FAIL("no exception");
+    } catch (const httpc::IncompleteRead& e) {
+      CHECK(e.partial == "abc");
+      CHECK(e.expected == std::optional<std::size_t>(7));
+      CHECK(std::string(e.what()) == "IncompleteRead(3 bytes read, 7 more expected)");
+    }
+    CHECK(r.isclosed());
+    CHECK(r.read().empty());
+  }
+  SUBCASE("read(amt) after an earlier read") {
+    script_server server;
+    server.on_connection({step::read_request(),
+                          step::send("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabcde"),
+                          step::close()});
+    httpc::HTTPConnection conn("127.0.0.1", server.port());
+    conn.request("GET", "/");
+    auto r = conn.getresponse();
+    CHECK(r.read(2) == "ab");
+    try {
+      (void)r.read(6);
+      FAIL("no exception");
+    } catch (const httpc::IncompleteRead& e) {
+      CHECK(e.partial == "cde");
+      CHECK(e.expected == std::optional<std::size_t>(5));
+    }
+    CHECK(r.isclosed());
+  }
+  SUBCASE("chunked: expected is nullopt") {
+    script_server server;
+    server.on_connection({step::read_request(),
+                          step::send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                     "5\r\nhello\r\n8\r\nwor"),
+                          step::close()});
+    httpc::HTTPConnection conn("127.0.0.1", server.port());
+    conn.request("GET", "/");
+    auto r = conn.getresponse();
+    std::array<char, 64> buffer{};
+    try {
+      (void)r.readinto(buffer);
+      FAIL("no exception");
+    } catch (const httpc::IncompleteRead& e) {
+      CHECK(e.partial == "hellowor");
+      CHECK(e.expected == std::nullopt);
+    }
+    CHECK(r.isclosed());
+  }
+}
+
+TEST_CASE("LineTooLong for a header line over 65536 bytes") {
+  script_server server;
+  server.on_connection({step::read_request(),
+                        step::send("HTTP/1.1 200 OK\r\nX-Long: " + std::string(70000, 'a') +
+                                   "\r\n\r\n"),
+                        step::close()});
+  httpc::HTTPConnection conn("127.0.0.1", server.port());
+  conn.request("GET", "/");
+  CHECK_THROWS_AS((void)conn.getresponse(), httpc::LineTooLong);
+}
+
+TEST_CASE("a refused connection is std::system_error == connection_refused") {
+  httpc::HTTPConnection conn("127.0.0.1", closed_port());
+  try {
+    conn.request("GET", "/");
+    FAIL("no exception");
+  } catch (const std::system_error& e) {
+    CHECK(e.code() == std::errc::connection_refused);
+  }
+  httpc::HTTPConnection again("127.0.0.1", closed_port());
+  CHECK_THROWS_AS(again.connect(), std::system_error);
+}
+
+TEST_CASE("timeout: a silent server is std::system_error == timed_out") {
+  script_server server;
+  server.on_connection({step::read_request(), step::stall(3s)});
+  httpc::ConnectionOptions options;
+  options.timeout = 200ms;
+  httpc::HTTPConnection conn("127.0.0.1", server.port(), options);
+  conn.request("GET", "/");
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    (void)conn.getresponse();
+    FAIL("no exception");
+  } catch (const std::system_error& e) {
+    CHECK(e.code() == std::errc::timed_out);
+  }
+  CHECK(std::chrono::steady_clock::now() - start < 2s);
+}
+
+TEST_CASE("timeout applies to a body read too") {
+  script_server server;
+  server.on_connection({step::read_request(),
+                        step::send("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nab"),
+                        step::stall(3s)});
+  httpc::ConnectionOptions options;
+  options.timeout = 200ms;
+  httpc::HTTPConnection conn("127.0.0.1", server.port(), options);
+  conn.request("GET", "/");
+  auto r = conn.getresponse();
+  try {
+    (void)r.read();
+    FAIL("no exception");
+  } catch (const std::system_error& e) {
+    CHECK(e.code() == std::errc::timed_out);
+  }
+}
+
+TEST_CASE("an illegal method or header is std::invalid_argument, an illegal URL InvalidURL; "
+          "nothing is sent") {
+  script_server server;
+  server.on_connection({step::read_request(),
+                        step::send("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"), step::close()});
+  httpc::HTTPConnection conn("127.0.0.1", server.port());
+  CHECK_THROWS_AS(conn.request("GE T", "/"), std::invalid_argument);
+  CHECK_THROWS_AS(conn.request("GET", "/", {}, {{"Bad Name", "v"}}), std::invalid_argument);
+  CHECK_THROWS_AS(conn.request("GET", "/", {}, {{"X", "a\r\nInjected: 1"}}),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(conn.request("GET", "/a b"), httpc::InvalidURL);
+  CHECK_THROWS_AS(conn.request("GET", "/\x01"), httpc::InvalidURL);
+  conn.request("GET", "/ok");
+  CHECK(conn.getresponse().status() == 200);
+  REQUIRE(server.wait_for_requests(1, 2s));
+  CHECK(server.requests()[0].starts_with("GET /ok HTTP/1.1\r\n"));
+}
+
+TEST_CASE("getresponse without a request") {
+  httpc::HTTPConnection conn("127.0.0.1", closed_port());
+  CHECK_THROWS_AS((void)conn.getresponse(), httpc::NotConnected);
+}
+
+TEST_CASE("every httpc::error maps to its exception") {
+  using httpc::error;
+  const auto thrown = [](error e) -> std::string {
+    try {
+      httpc::detail::throw_error(e);
+    } catch (const httpc::RemoteDisconnected&) {
+      return "RemoteDisconnected";
+    } catch (const httpc::BadStatusLine&) {
+      return "BadStatusLine";
+    } catch (const httpc::CannotSendRequest&) {
+      return "CannotSendRequest";
+    } catch (const httpc::CannotSendHeader&) {
+      return "CannotSendHeader";
+    } catch (const httpc::ResponseNotReady&) {
+      return "ResponseNotReady";
+    } catch (const httpc::ImproperConnectionState&) {
+      return "ImproperConnectionState";
+    } catch (const httpc::NotConnected&) {
+      return "NotConnected";
+    } catch (const httpc::InvalidURL&) {
+      return "InvalidURL";
+    } catch (const httpc::UnknownProtocol&) {
+      return "UnknownProtocol";
+    } catch (const httpc::UnknownTransferEncoding&) {
+      return "UnknownTransferEncoding";
+    } catch (const httpc::UnimplementedFileMode&) {
+      return "UnimplementedFileMode";
+    } catch (const httpc::IncompleteRead&) {
+      return "IncompleteRead";
+    } catch (const httpc::LineTooLong&) {
+      return "LineTooLong";
+    } catch (const httpc::HTTPException&) {
+      return "HTTPException";
+    } catch (const std::invalid_argument&) {
+      return "invalid_argument";
+    } catch (const std::system_error&) {
+      return "system_error";
+    }
+    return "nothing";
+  };
+  CHECK(thrown(error::remote_disconnected) == "RemoteDisconnected");
+  CHECK(thrown(error::bad_status_line) == "BadStatusLine");
+  CHECK(thrown(error::unknown_protocol) == "UnknownProtocol");
+  CHECK(thrown(error::line_too_long) == "LineTooLong");
+  CHECK(thrown(error::too_many_headers) == "HTTPException");
+  CHECK(thrown(error::head_too_large) == "HTTPException");
+  CHECK(thrown(error::bad_header) == "HTTPException");
+  CHECK(thrown(error::incomplete_head) == "HTTPException");
+  CHECK(thrown(error::bad_content_length) == "HTTPException");
+  CHECK(thrown(error::unknown_transfer_encoding) == "UnknownTransferEncoding");
+  CHECK(thrown(error::bad_transfer_encoding) == "HTTPException");
+  CHECK(thrown(error::bad_chunk) == "HTTPException");
+  CHECK(thrown(error::chunk_size_overflow) == "HTTPException");
+  CHECK(thrown(error::incomplete_body) == "IncompleteRead");
+  CHECK(thrown(error::body_too_large) == "HTTPException");
+  CHECK(thrown(error::not_connected) == "NotConnected");
+  CHECK(thrown(error::invalid_url) == "InvalidURL");
+  CHECK(thrown(error::unimplemented_file_mode) == "UnimplementedFileMode");
+  CHECK(thrown(error::improper_connection_state) == "ImproperConnectionState");
+  CHECK(thrown(error::cannot_send_request) == "CannotSendRequest");
+  CHECK(thrown(error::cannot_send_header) == "CannotSendHeader");
+  CHECK(thrown(error::response_not_ready) == "ResponseNotReady");
+  CHECK(thrown(error::tunnel_failed) == "HTTPException");
+  CHECK(thrown(error::invalid_method) == "invalid_argument");
+  CHECK(thrown(error::invalid_header_name) == "invalid_argument");
+  CHECK(thrown(error::invalid_header_value) == "invalid_argument");
+  CHECK(thrown(error::invalid_target) == "InvalidURL");
+
+  // Other categories keep their code.
+  try {
+    httpc::detail::throw_error(std::make_error_code(std::errc::connection_reset));
+  } catch (const std::system_error& e) {
+    CHECK(e.code() == std::errc::connection_reset);
+  }
+
+  // The context's details reach the exception.
+  httpc::detail::failure_context context;
+  context.received = "XTTP nonsense\r\nrest";
+  try {
+    httpc::detail::throw_error(error::bad_status_line, context);
+  } catch (const httpc::BadStatusLine& e) {
+    CHECK(e.line == "XTTP nonsense\r\n");
+  }
+  httpc::detail::failure_context partial;
+  partial.partial = "abc";
+  partial.expected = 4;
+  try {
+    httpc::detail::throw_error(error::incomplete_body, partial);
+  } catch (const httpc::IncompleteRead& e) {
+    CHECK(e.partial == "abc");
+    CHECK(e.expected == std::optional<std::size_t>(4));
+  }
+}
+
+}  // namespace
