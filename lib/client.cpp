@@ -9,6 +9,9 @@
 #include <asio/io_context.hpp>
 #include <asio/ip/address.hpp>
 
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
 #include <string>
 #include <utility>
 
@@ -99,25 +102,175 @@ void detail::throw_error(std::error_code ec, failure_context context) {
   throw std::system_error(ec);
 }
 
-// --- The state a connection and its responses share --------------------------
+// --- One core connection, driven one blocking step at a time ------------------
 
-struct detail::client_state {
-  explicit client_state(connection_options options)
-      : core(io.get_executor(), std::move(options)) {}
+namespace detail {
 
-  /// Starts one core operation, whose callback stores its result, and runs
-  /// the io_context until nothing is left to do.
+/// What getresponse copies out of the core's response.
+struct response_head {
+  int status = 0;
+  std::string reason;
+  int version = 0;
+  Headers fields;
+  std::string status_line;
+  std::optional<std::uint64_t> content_length;
+  bool keep_alive = false;
+};
+
+}  // namespace detail
+
+/// A core connection, plain or TLS, with an io_context of its own that
+/// each call runs until its one operation is done.
+class detail::channel {
+ public:
+  virtual ~channel() = default;
+  virtual std::error_code connect(const std::string& host, std::uint16_t port) = 0;
+  virtual std::error_code connect_tunnel(const std::string& proxy_host, std::uint16_t proxy_port,
+                                         const std::string& host, std::uint16_t port,
+                                         const Headers& proxy_headers) = 0;
+  virtual std::error_code send_head(std::string_view method, std::string_view head) = 0;
+  virtual std::error_code send(std::string_view bytes) = 0;
+  virtual std::error_code getresponse(detail::response_head& head) = 0;
+  virtual std::error_code read_some(char* data, std::size_t size, std::size_t& got) = 0;
+  virtual bool body_done() = 0;
+  virtual bool is_open() = 0;
+  virtual bool is_idle() = 0;
+  virtual bool is_reusable() = 0;
+  virtual void close() = 0;
+  virtual std::string_view received() = 0;
+  virtual std::string tunnel_refusal() = 0;
+};
+
+namespace {
+
+template <class Connection>
+class channel_impl final : public detail::channel {
+ public:
+  explicit channel_impl(const connection_options& options)
+    requires(!Connection::is_tls)
+      : core_(io_.get_executor(), options) {}
+  channel_impl(const connection_options& options, std::shared_ptr<asio::ssl::context> context)
+    requires(Connection::is_tls)
+      : tls_context_(std::move(context)), core_(io_.get_executor(), *tls_context_, options) {}
+
+  std::error_code connect(const std::string& host, std::uint16_t port) override {
+    std::error_code ec;
+    run([&] { core_.async_connect(host, port, [&](std::error_code e) { ec = e; }); });
+    return ec;
+  }
+  std::error_code connect_tunnel(const std::string& proxy_host, std::uint16_t proxy_port,
+                                 const std::string& host, std::uint16_t port,
+                                 const Headers& proxy_headers) override {
+    std::error_code ec;
+    run([&] {
+      core_.async_connect_tunnel(proxy_host, proxy_port, host, port, proxy_headers,
+                                 [&](std::error_code e) { ec = e; });
+    });
+    return ec;
+  }
+  std::error_code send_head(std::string_view method, std::string_view head) override {
+    std::error_code ec;
+    run([&] { core_.async_send_head(method, head, [&](std::error_code e) { ec = e; }); });
+    return ec;
+  }
+  std::error_code send(std::string_view bytes) override {
+    std::error_code ec;
+    run([&] { core_.async_send(bytes, [&](std::error_code e) { ec = e; }); });
+    return ec;
+  }
+  std::error_code getresponse(detail::response_head& head) override {
+    std::error_code ec;
+    run([&] {
+      core_.async_getresponse([&](std::error_code e, typename Connection::response_type r) {
+        ec = e;
+        response_ = std::move(r);
+      });
+    });
+    if (ec) return ec;
+    head.status = response_.status();
+    head.reason = std::string(response_.reason());
+    head.version = response_.version();
+    for (const auto field : response_.fields())
+      head.fields.emplace_back(std::string(field.name), std::string(field.value));
+    const std::string_view raw = response_.head();
+    head.status_line = std::string(raw.substr(0, raw.find('\n') + 1));
+    if (response_.framing() == body_framing::content_length)
+      head.content_length = response_.content_length();
+    head.keep_alive = response_.keep_alive();
+    return ec;
+  }
+  std::error_code read_some(char* data, std::size_t size, std::size_t& got) override {
+    std::error_code ec;
+    run([&] {
+      response_.async_read_some(asio::buffer(data, size), [&](std::error_code e, std::size_t n) {
+        ec = e;
+        got = n;
+      });
+    });
+    return ec;
+  }
+  bool body_done() override { return response_.done(); }
+  bool is_open() override { return core_.is_open(); }
+  bool is_idle() override { return core_.is_idle(); }
+  bool is_reusable() override { return core_.is_reusable(); }
+  void close() override { core_.close(); }
+  std::string_view received() override { return core_.received(); }
+  std::string tunnel_refusal() override { return core_.tunnel_refusal(); }
+
+ private:
   template <class Start>
   void run(Start start) {
-    io.restart();
+    // Our own io_context runs on this thread only inside these calls: a
+    // call from one of its handlers (a chunk source, say) would wait on
+    // itself.
+    if (io_.get_executor().running_in_this_thread())
+      throw std::logic_error("httpc: a blocking call on a connection from inside its own operation");
+    io_.restart();
     start();
-    io.run();
+    io_.run();
   }
 
-  asio::io_context io{1};
-  connection core;
-  response current;             // the core's view of the latest response
-  std::uint64_t generation = 0;  // bumped by each request and close: older responses end
+  asio::io_context io_{1};
+  std::shared_ptr<asio::ssl::context> tls_context_;  // outlives core_
+  Connection core_;
+  typename Connection::response_type response_;
+};
+
+}  // namespace
+
+/// What a response and its connection share: where the body comes from,
+/// and what was read ahead of the reader.
+struct detail::response_state {
+  std::shared_ptr<channel> source;  // null once nothing more can come from it
+  std::string ahead;                // read before a new request went out
+  std::size_t ahead_read = 0;
+  std::error_code failure;          // met while reading ahead
+  std::optional<std::uint64_t> content_length;
+  std::uint64_t body_read = 0;
+  bool closed = false;
+
+  /// Reads the rest of the body into `ahead`, so the connection is free.
+  void read_ahead() {
+    if (closed || !source) return;
+    for (;;) {
+      const std::size_t old_size = ahead.size();
+      ahead.resize(old_size + 16 * 1024);
+      std::size_t n = 0;
+      failure = source->read_some(ahead.data() + old_size, ahead.size() - old_size, n);
+      ahead.resize(old_size + n);
+      if (failure || n == 0) break;
+    }
+    source.reset();
+  }
+
+  void close() {
+    if (closed) return;
+    closed = true;
+    ahead.clear();
+    // A body not read to its end leaves the connection unusable.
+    if (source && !source->body_done()) source->close();
+    source.reset();
+  }
 };
 
 // --- HTTPMessage ----------------------------------------------------------------
@@ -143,6 +296,9 @@ bool HTTPMessage::contains(std::string_view name) const { return get(name).has_v
 
 // --- HTTPResponse ---------------------------------------------------------------
 
+HTTPResponse::HTTPResponse(std::shared_ptr<detail::response_state> state) noexcept
+    : state_(std::move(state)) {}
+
 HTTPResponse::~HTTPResponse() = default;
 
 std::optional<std::string> HTTPResponse::getheader(std::string_view name) const {
@@ -157,17 +313,21 @@ std::string HTTPResponse::getheader(std::string_view name, std::string_view defa
   return getheader(name).value_or(std::string(default_value));
 }
 
-bool HTTPResponse::current() const noexcept {
-  return state_ && state_->generation == generation_;
-}
+bool HTTPResponse::isclosed() const noexcept { return !state_ || state_->closed; }
 
 std::size_t HTTPResponse::fill(char* data, std::size_t size, std::string* grow) {
-  if (closed_ || !current()) {
-    closed_ = true;
-    return 0;
-  }
-  detail::client_state& s = *state_;
+  if (isclosed()) return 0;
+  detail::response_state& s = *state_;
   std::size_t got = 0;
+  // Ends the body with an exception when it was cut off.
+  const auto fail = [&](std::error_code ec) {
+    s.close();
+    if (ec != error::incomplete_body) detail::throw_error(ec);
+    detail::failure_context context;
+    context.partial = grow != nullptr ? grow->substr(0, got) : std::string(data, got);
+    if (s.content_length) context.expected = static_cast<std::size_t>(*s.content_length - s.body_read);
+    detail::throw_error(ec, std::move(context));
+  };
   for (;;) {
     char* destination = nullptr;
     std::size_t room = 0;
@@ -180,46 +340,31 @@ std::size_t HTTPResponse::fill(char* data, std::size_t size, std::string* grow) 
       destination = data + got;
       room = size - got;
     }
-    std::error_code ec;
     std::size_t n = 0;
-    s.run([&] {
-      s.current.async_read_some(asio::buffer(destination, room), [&](std::error_code e, std::size_t k) {
-        ec = e;
-        n = k;
-      });
-    });
-    if (ec) {
-      closed_ = true;
-      if (ec == error::incomplete_body) {
-        detail::failure_context context;
-        context.partial = grow != nullptr ? grow->substr(0, got) : std::string(data, got);
-        if (content_length_) context.expected = static_cast<std::size_t>(*content_length_ - body_read_);
-        detail::throw_error(ec, std::move(context));
-      }
-      detail::throw_error(ec);
+    if (s.ahead_read < s.ahead.size()) {
+      n = std::min(room, s.ahead.size() - s.ahead_read);
+      std::memcpy(destination, s.ahead.data() + s.ahead_read, n);
+      s.ahead_read += n;
+    } else if (s.failure) {
+      fail(s.failure);
+    } else if (s.source) {
+      if (const std::error_code ec = s.source->read_some(destination, room, n)) fail(ec);
     }
     if (n == 0) {
-      closed_ = true;
+      s.close();
       break;
     }
     got += n;
-    body_read_ += n;
+    s.body_read += n;
   }
   if (grow != nullptr) grow->resize(got);
   // A Content-Length body read to its last byte: let the core see its end
   // (it needs no input for that), so the connection is ready for a request.
-  if (!closed_ && content_length_ && body_read_ == *content_length_) {
+  if (!s.closed && s.source && s.content_length && s.body_read == *s.content_length) {
     char spare = 0;
-    std::error_code ec;
     std::size_t n = 0;
-    s.run([&] {
-      s.current.async_read_some(asio::buffer(&spare, 1), [&](std::error_code e, std::size_t k) {
-        ec = e;
-        n = k;
-      });
-    });
-    if (ec) detail::throw_error(ec);
-    if (n == 0) closed_ = true;
+    if (const std::error_code ec = s.source->read_some(&spare, 1, n)) fail(ec);
+    if (n == 0) s.close();
   }
   return got;
 }
@@ -241,9 +386,7 @@ std::size_t HTTPResponse::readinto(std::span<char> buffer) {
 }
 
 void HTTPResponse::close() {
-  // A body not read to its end leaves the connection unusable: close it.
-  if (!closed_ && current() && !state_->core.is_idle()) state_->core.close();
-  closed_ = true;
+  if (state_) state_->close();
 }
 
 // --- HTTPConnection -------------------------------------------------------------
@@ -287,7 +430,7 @@ std::uint16_t split_host_port(std::string& host, std::optional<std::uint16_t> gi
   return port;
 }
 
-connection_options core_options(const ConnectionOptions& options) {
+connection_options core_options(const ConnectionOptions& options, const std::optional<TLSOptions>& tls) {
   connection_options o;
   o.parser.strict = options.strict;
   o.connect_timeout = options.timeout;
@@ -297,78 +440,314 @@ connection_options core_options(const ConnectionOptions& options) {
     o.source_address = asio::ip::tcp::endpoint(asio::ip::make_address(options.source_address->first),
                                                options.source_address->second);
   }
+  if (tls) {
+    o.verify_peer = tls->context == nullptr;  // a context of the caller's verifies as it says
+    o.verify_host_name = tls->check_hostname;
+  }
   return o;
+}
+
+std::shared_ptr<asio::ssl::context> resolve_tls_context(const TLSOptions& tls) {
+  if (tls.context) return tls.context;
+  auto context = std::make_shared<asio::ssl::context>(make_tls_context());
+  if (!tls.cert_file.empty()) {
+    context->use_certificate_chain_file(tls.cert_file);
+    // Without key_file, the key is in cert_file, as Python's load_cert_chain takes it.
+    context->use_private_key_file(tls.key_file.empty() ? tls.cert_file : tls.key_file,
+                                  asio::ssl::context::pem);
+  }
+  return context;
+}
+
+/// Python's repr() of bytes (b'...') or of a str decoded from Latin-1.
+std::string python_repr(std::string_view text, bool bytes) {
+  const bool double_quotes =
+      text.find('\'') != std::string_view::npos && text.find('"') == std::string_view::npos;
+  const char quote = double_quotes ? '"' : '\'';
+  std::string out = bytes ? "b" : "";
+  out += quote;
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == quote || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (u < 0x20 || u >= 0x7f) {
+      static constexpr char hex[] = "0123456789abcdef";
+      out += "\\x";
+      out += hex[u >> 4];
+      out += hex[u & 15];
+    } else {
+      out += c;
+    }
+  }
+  out += quote;
+  return out;
+}
+
+const char* state_name(bool sent) { return sent ? "Request-sent" : "Idle"; }
+
+/// The errors after which CPython closes the connection (ConnectionError).
+bool is_connection_error(std::error_code ec) {
+  return ec == error::remote_disconnected || ec == std::errc::connection_reset ||
+         ec == std::errc::connection_aborted || ec == std::errc::broken_pipe ||
+         ec == std::errc::connection_refused;
 }
 
 }  // namespace
 
 HTTPConnection::HTTPConnection(std::string host, std::optional<std::uint16_t> port,
                                ConnectionOptions options)
-    : host_(std::move(host)), options_(std::move(options)) {
-  port_ = split_host_port(host_, port, HTTP_PORT);
-  state_ = std::make_shared<detail::client_state>(core_options(options_));
+    : HTTPConnection(std::move(host), port, std::move(options), std::nullopt) {}
+
+HTTPConnection::HTTPConnection(std::string host, std::optional<std::uint16_t> port,
+                               ConnectionOptions options, std::optional<TLSOptions> tls)
+    : host_(std::move(host)), options_(std::move(options)), tls_(std::move(tls)) {
+  port_ = split_host_port(host_, port, tls_ ? HTTPS_PORT : HTTP_PORT);
+  if (tls_) tls_context_ = resolve_tls_context(*tls_);
 }
+
+HTTPSConnection::HTTPSConnection(std::string host, std::optional<std::uint16_t> port,
+                                 ConnectionOptions options, TLSOptions tls)
+    : HTTPConnection(std::move(host), port, std::move(options), std::move(tls)) {}
 
 HTTPConnection::HTTPConnection(HTTPConnection&&) noexcept = default;
 HTTPConnection& HTTPConnection::operator=(HTTPConnection&&) noexcept = default;
 HTTPConnection::~HTTPConnection() = default;
 
+void HTTPConnection::set_debuglevel(int level) { debuglevel_ = level; }
+
+void HTTPConnection::set_debug_sink(debug_sink sink) { debug_sink_ = std::move(sink); }
+
+void HTTPConnection::trace(std::string_view prefix, std::string_view text) const {
+  if (debuglevel_ <= 0) return;
+  std::string line(prefix);
+  if (!text.empty()) {
+    line += ' ';
+    line += text;
+  }
+  if (debug_sink_)
+    debug_sink_(line);
+  else
+    std::fprintf(stderr, "%s\n", line.c_str());
+}
+
+void HTTPConnection::trace_repr(std::string_view prefix, std::string_view bytes) const {
+  if (debuglevel_ > 0) trace(prefix, python_repr(bytes, true));
+}
+
+void HTTPConnection::set_tunnel(std::string host, std::optional<std::uint16_t> port, Headers headers) {
+  if (channel_ && channel_->is_open())
+    throw std::logic_error("Can't set up tunnel for established connection");
+  const std::uint16_t tunnel_port = split_host_port(host, port, tls_ ? HTTPS_PORT : HTTP_PORT);
+  tunnel_.emplace(std::move(host), tunnel_port);
+  tunnel_headers_ = std::move(headers);
+}
+
 void HTTPConnection::connect() {
-  detail::client_state& s = *state_;
-  ++s.generation;
-  s.current = {};
-  std::error_code ec;
-  s.run([&] { s.core.async_connect(host_, port_, [&](std::error_code e) { ec = e; }); });
+  // A response still reading from the old connection keeps it.
+  if (!channel_ || channel_.use_count() > 1) {
+    const connection_options options = core_options(options_, tls_);
+    if (tls_)
+      channel_ = std::make_shared<channel_impl<tls_connection>>(options, tls_context_);
+    else
+      channel_ = std::make_shared<channel_impl<connection>>(options);
+  }
+  const std::error_code ec =
+      tunnel_ ? channel_->connect_tunnel(host_, port_, tunnel_->first, tunnel_->second, tunnel_headers_)
+              : channel_->connect(host_, port_);
+  if (ec == error::tunnel_failed && !channel_->tunnel_refusal().empty())
+    throw HTTPException("Tunnel connection failed: " + channel_->tunnel_refusal());
   if (ec) detail::throw_error(ec);
 }
 
 void HTTPConnection::close() {
-  detail::client_state& s = *state_;
-  s.core.close();
-  ++s.generation;
-  s.current = {};
+  state_ = request_state::idle;
+  if (channel_) channel_->close();
+  if (response_) response_->close();
+  response_.reset();
+}
+
+void HTTPConnection::putrequest(std::string_view method, std::string_view url, bool skip_host,
+                                bool skip_accept_encoding) {
+  if (response_ && response_->closed) response_.reset();
+  if (state_ != request_state::idle) throw CannotSendRequest(state_name(state_ == request_state::sent));
+  request_head head;
+  head.method = method;
+  head.target = url;
+  head.host = tunnel_ ? tunnel_->first : host_;
+  head.port = tunnel_ ? tunnel_->second : port_;
+  head.tls = tls_.has_value();
+  head.skip_host = skip_host;
+  head.skip_accept_encoding = skip_accept_encoding;
+  std::string start;
+  std::error_code ec;
+  write_request_start(start, head, ec);
+  if (ec) detail::throw_error(ec);
+  head_ = std::move(start);
+  method_ = std::string(method);
+  state_ = request_state::started;
+}
+
+void HTTPConnection::putheader_values(std::string_view header,
+                                      std::span<const std::string_view> values) {
+  if (state_ != request_state::started) throw CannotSendHeader("");
+  std::error_code ec;
+  write_field(head_, header, values, ec);
+  if (ec) detail::throw_error(ec);
+}
+
+void HTTPConnection::endheaders(Body message_body, bool encode_chunked) {
+  if (state_ != request_state::started) throw CannotSendHeader("");
+  state_ = request_state::sent;
+  write_head_end(head_);
+  send_output(message_body, encode_chunked);
 }
 
 void HTTPConnection::request(std::string_view method, std::string_view url, Body body,
                              const Headers& headers) {
-  detail::client_state& s = *state_;
-  if (!s.core.is_open()) connect();
-  const request_body core_body = body.has_bytes() ? request_body(body.bytes()) : request_body();
+  request(method, url, std::move(body), headers, false);
+}
+
+void HTTPConnection::request(std::string_view method, std::string_view url, Body body,
+                             const Headers& headers, bool encode_chunked) {
+  if (response_ && response_->closed) response_.reset();
+  if (state_ != request_state::idle) throw CannotSendRequest(state_name(state_ == request_state::sent));
+  request_head head;
+  head.method = method;
+  head.target = url;
+  head.host = tunnel_ ? tunnel_->first : host_;
+  head.port = tunnel_ ? tunnel_->second : port_;
+  head.tls = tls_.has_value();
+  head.encode_chunked = encode_chunked;
+  switch (body.type()) {
+    case Body::kind::none:
+      head.body = body_kind::none;
+      break;
+    case Body::kind::bytes:
+      head.body = body_kind::sized;
+      head.content_length = body.bytes().size();
+      break;
+    case Body::kind::stream:
+    case Body::kind::chunks:
+      head.body = body_kind::streaming;
+      break;
+  }
+  std::string serialized;
   std::error_code ec;
-  s.run([&] {
-    s.core.async_request(method, url, core_body, headers, [&](std::error_code e) { ec = e; });
-  });
-  if (ec) detail::throw_error(ec);
-  ++s.generation;
-  s.current = {};
+  const body_encoding encoding = write_request(serialized, head, headers, ec);
+  if (ec) detail::throw_error(ec);  // nothing was sent
+  head_ = std::move(serialized);
+  method_ = std::string(method);
+  state_ = request_state::sent;
+  send_output(body, encoding == body_encoding::chunked);
+}
+
+// Makes the connection ready for a request: opened when closed, replaced
+// when the server closed it while idle, free of an unread response body.
+void HTTPConnection::prepare_to_send() {
+  if (response_ && response_->source == channel_) response_->read_ahead();
+  if (channel_ && channel_->is_open() && channel_->is_idle() && !channel_->is_reusable())
+    channel_->close();
+  if (!channel_ || !channel_->is_open()) connect();
+}
+
+void HTTPConnection::write(std::string_view data) {
+  trace_repr("send:", data);
+  if (const std::error_code ec = channel_->send(data)) detail::throw_error(ec);
+}
+
+// CPython's _send_output: the head, then each non-empty piece of the body,
+// chunk-framed when asked.
+void HTTPConnection::send_output(Body& body, bool encode_chunked) {
+  prepare_to_send();
+  trace_repr("send:", head_);
+  if (const std::error_code ec = channel_->send_head(method_, head_)) detail::throw_error(ec);
+  std::string framed;
+  const auto send_piece = [&](std::string_view piece) {
+    if (piece.empty()) {
+      trace("Zero length chunk ignored", "");
+      return;
+    }
+    if (!encode_chunked) return write(piece);
+    framed.assign(chunk_header(piece.size()).view());
+    framed += piece;
+    framed += chunk_end;
+    write(framed);
+  };
+  switch (body.type()) {
+    case Body::kind::none:
+      return;
+    case Body::kind::bytes:
+      send_piece(body.bytes());
+      break;
+    case Body::kind::stream: {
+      trace("sendIng a read()able", "");
+      std::string block(options_.blocksize, '\0');
+      while (body.stream()->read(block.data(), static_cast<std::streamsize>(block.size())),
+             body.stream()->gcount() > 0)
+        send_piece(std::string_view(block.data(), static_cast<std::size_t>(body.stream()->gcount())));
+      break;
+    }
+    case Body::kind::chunks:
+      while (std::optional<std::string> piece = body.chunks()()) send_piece(*piece);
+      break;
+  }
+  if (encode_chunked) write(last_chunk);
+}
+
+void HTTPConnection::send(std::string_view data) {
+  if (!channel_ || !channel_->is_open()) connect();
+  write(data);
+}
+
+void HTTPConnection::send(std::istream& data) {
+  if (!channel_ || !channel_->is_open()) connect();
+  trace("sendIng a read()able", "");
+  std::string block(options_.blocksize, '\0');
+  while (data.read(block.data(), static_cast<std::streamsize>(block.size())), data.gcount() > 0) {
+    const std::string_view piece(block.data(), static_cast<std::size_t>(data.gcount()));
+    if (const std::error_code ec = channel_->send(piece)) detail::throw_error(ec);
+  }
 }
 
 HTTPResponse HTTPConnection::getresponse() {
-  detail::client_state& s = *state_;
-  std::error_code ec;
-  response r;
-  s.run([&] {
-    s.core.async_getresponse([&](std::error_code e, response got) {
-      ec = e;
-      r = std::move(got);
-    });
-  });
-  if (ec) {
+  if (response_ && response_->closed) response_.reset();
+  if (state_ != request_state::sent || response_)
+    throw ResponseNotReady(state_name(state_ == request_state::sent));
+  if (!channel_) throw NotConnected("not connected");
+  detail::response_head head;
+  if (const std::error_code ec = channel_->getresponse(head)) {
     detail::failure_context context;
-    if (ec == error::bad_status_line) context.received = s.core.received();
+    if (ec == error::bad_status_line) context.received = channel_->received();
+    std::string received(context.received);
+    context.received = received;
+    if (is_connection_error(ec)) close();
     detail::throw_error(ec, std::move(context));
   }
-  HTTPResponse out;
-  out.state_ = state_;
-  out.generation_ = s.generation;
-  out.status_ = r.status();
-  out.reason_ = std::string(r.reason());
-  out.version_ = r.version();
-  Headers fields;
-  for (const auto field : r.fields()) fields.emplace_back(std::string(field.name), std::string(field.value));
-  out.msg_ = HTTPMessage(std::move(fields));
-  if (r.framing() == body_framing::content_length) out.content_length_ = r.content_length();
-  s.current = std::move(r);
+  trace("reply:", debuglevel_ > 0 ? python_repr(head.status_line, false) : "");
+  for (const auto& [name, value] : head.fields) trace("header:", name + ": " + value);
+
+  state_ = request_state::idle;
+  auto state = std::make_shared<detail::response_state>();
+  state->source = channel_;
+  state->content_length = head.content_length;
+  if (head.keep_alive) {
+    response_ = state;
+  } else {
+    // The response takes the connection with it; the next request opens a new one.
+    channel_.reset();
+  }
+  HTTPResponse out(std::move(state));
+  out.status_ = head.status;
+  out.reason_ = std::move(head.reason);
+  out.version_ = head.version;
+  out.msg_ = HTTPMessage(std::move(head.fields));
   return out;
 }
 

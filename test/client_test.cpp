@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <sstream>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -39,6 +40,12 @@ std::uint16_t closed_port() {
   const std::uint16_t port = acceptor.local_endpoint().port();
   acceptor.close();
   return port;
+}
+
+/// The server side of the trace test.
+httpc::test::script server_script_for_trace() {
+  return {step::read_request(),
+          step::send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Y: 'q'\r\n\r\nok"), step::close()};
 }
 
 // --- The reference's example -------------------------------------------------
@@ -97,12 +104,19 @@ TEST_CASE("no body and an empty body frame differently") {
                         step::send(reply), step::read_request(), step::send(reply),
                         step::close()});
   httpc::HTTPConnection conn("127.0.0.1", server.port());
+  // Each response is read, even one without a body, as CPython requires
+  // before the next getresponse.
+  const auto status_read = [&] {
+    auto response = conn.getresponse();
+    CHECK(response.read().empty());
+    return response.status();
+  };
   conn.request("POST", "/none");  // no body: Content-Length: 0 for POST
-  CHECK(conn.getresponse().status() == httpc::NO_CONTENT);
+  CHECK(status_read() == httpc::NO_CONTENT);
   conn.request("GET", "/none");   // no body: nothing for GET
-  CHECK(conn.getresponse().status() == httpc::NO_CONTENT);
+  CHECK(status_read() == httpc::NO_CONTENT);
   conn.request("GET", "/empty", "");  // an empty body: Content-Length: 0
-  CHECK(conn.getresponse().status() == httpc::NO_CONTENT);
+  CHECK(status_read() == httpc::NO_CONTENT);
 
   REQUIRE(server.wait_for_requests(3, 2s));
   const auto requests = server.requests();
@@ -476,9 +490,9 @@ TEST_CASE("an illegal method or header is std::invalid_argument, an illegal URL 
   CHECK(server.requests()[0].starts_with("GET /ok HTTP/1.1\r\n"));
 }
 
-TEST_CASE("getresponse without a request") {
+TEST_CASE("getresponse without a request is ResponseNotReady, as in CPython") {
   httpc::HTTPConnection conn("127.0.0.1", closed_port());
-  CHECK_THROWS_AS((void)conn.getresponse(), httpc::NotConnected);
+  CHECK_THROWS_WITH_AS((void)conn.getresponse(), "Idle", httpc::ResponseNotReady);
 }
 
 TEST_CASE("every httpc::error maps to its exception") {
@@ -573,6 +587,267 @@ TEST_CASE("every httpc::error maps to its exception") {
     CHECK(e.partial == "abc");
     CHECK(e.expected == std::optional<std::size_t>(4));
   }
+}
+
+// --- putrequest / putheader / endheaders / send -----------------------------------
+
+TEST_CASE("putrequest, putheader, endheaders and send: the bytes CPython sends") {
+  script_server server;
+  server.on_connection({step::read_request(),
+                        step::send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"),
+                        step::read_request(),
+                        step::send("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"), step::close()});
+  httpc::HTTPConnection conn("127.0.0.1", server.port());
+  conn.putrequest("POST", "/form");
+  conn.putheader("Content-Length", 5);
+  conn.putheader("X-Multi", "one", std::string("two"), std::string_view("three"));
+  conn.endheaders();
+  conn.send("hello");
+  auto r1 = conn.getresponse();
+  CHECK(r1.read() == "ok");
+
+  conn.putrequest("GET", "/bare", true, true);  // skip_host, skip_accept_encoding
+  conn.putheader("Host", "example.test");
+  conn.endheaders();
+  auto r2 = conn.getresponse();
+  CHECK(r2.read().empty());
+
+  REQUIRE(server.wait_for_requests(2, 2s));
+  CHECK(server.requests()[0] == "POST /form HTTP/1.1\r\n" + host_field(server) +
+                                    "Accept-Encoding: identity\r\nContent-Length: 5\r\n"
+                                    "X-Multi: one\r\n\ttwo\r\n\tthree\r\n\r\nhello");
+  CHECK(server.requests()[1] == "GET /bare HTTP/1.1\r\nHost: example.test\r\n\r\n");
+  CHECK(server.connections() == 1);
+}
+
+TEST_CASE("endheaders sends the body given, chunk-framed with encode_chunked") {
+  script_server server;
+  const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+  server.on_connection({step::read_request(), step::send(ok), step::read_request(), step::send(ok),
+                        step::close()});
+  httpc::HTTPConnection conn("127.0.0.1", server.port());
+  conn.putrequest("PUT", "/raw");
+  conn.putheader("Content-Length", "3");
+  conn.endheaders("abc");
+  conn.getresponse().read();
+  conn.putrequest("PUT", "/chunked");
+  conn.putheader("Transfer-Encoding", "chunked");
+  std::vector<std::string> pieces{"first", "", "second piece"};
+  std::size_t next = 0;
+  conn.endheaders(httpc::Body([&]() -> std::optional<std::string> {
+                    if (next == pieces.size()) return std::nullopt;
+                    return pieces[next++];
+                  }),
+                  true);
+  conn.getresponse().read();
+  REQUIRE(server.wait_for_requests(2, 2s));
+  const std::string common = host_field(server) + "Accept-Encoding: identity\r\n";
+  CHECK(server.requests()[0] == "PUT /raw HTTP/1.1\r\n" + common + "Content-Length: 3\r\n\r\nabc");
+  // The empty piece is skipped: it would end the body.
+  CHECK(server.requests()[1] == "PUT /chunked HTTP/1.1\r\n" + common +
+                                    "Transfer-Encoding: chunked\r\n\r\n"
+                                    "5\r\nfirst\r\nC\r\nsecond piece\r\n0\r\n\r\n");
+}
+
+TEST_CASE("the request state machine: CannotSendRequest, CannotSendHeader, ResponseNotReady") {
+  script_server server;
+  server.on_connection({step::read_request(),
+                        step::send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"),
+                        step::close()});
+  httpc::HTTPConnection conn("127.0.0.1", server.port());
+  CHECK_THROWS_AS(conn.putheader("X", "y"), httpc::CannotSendHeader);
+  CHECK_THROWS_AS(conn.endheaders(), httpc::CannotSendHeader);
+  conn.putrequest("GET", "/");
+  CHECK_THROWS_AS(conn.putrequest("GET", "/again"), httpc::CannotSendRequest);
+  CHECK_THROWS_AS(conn.request("GET", "/again"), httpc::CannotSendRequest);
+  CHECK_THROWS_WITH_AS((void)conn.getresponse(), "Idle", httpc::ResponseNotReady);
+  conn.endheaders();
+  CHECK_THROWS_AS(conn.endheaders(), httpc::CannotSendHeader);
+  CHECK_THROWS_AS(conn.putheader("X", "y"), httpc::CannotSendHeader);
+  CHECK_THROWS_WITH_AS(conn.request("GET", "/again"), "Request-sent", httpc::CannotSendRequest);
+  auto response = conn.getresponse();
+  CHECK(response.read() == "ok");
+  // close() makes any state idle again.
+  conn.putrequest("GET", "/");
+  conn.close();
+  CHECK_NOTHROW(conn.putrequest("GET", "/"));
+  CHECK(server.wait_for_requests(1, 2s));
+  CHECK(server.requests().size() == 1);
+}
+
+TEST_CASE("illegal input is refused before anything is sent, and the state stays idle") {
+  script_server server;
+  server.on_connection({step::read_request(),
+                        step::send("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"), step::close()});
+  httpc::HTTPConnection conn("127.0.0.1", server.port());
+  CHECK_THROWS_AS(conn.putrequest("GE T", "/"), std::invalid_argument);
+  CHECK_THROWS_AS(conn.putrequest("GET", "/a b"), httpc::InvalidURL);
+  CHECK_THROWS_AS(conn.putrequest("GET", "/\x7f"), httpc::InvalidURL);
+  CHECK_THROWS_AS(conn.putrequest("GET", "/caf\xc3\xa9"), httpc::InvalidURL);
+  conn.putrequest("GET", "/");
+  CHECK_THROWS_AS(conn.putheader("Bad Name", "v"), std::invalid_argument);
+  CHECK_THROWS_AS(conn.putheader("X", "a\r\nInjected: 1"), std::invalid_argument);
+  CHECK_THROWS_AS(conn.putheader("X", std::string_view("a\0b", 3)), std::invalid_argument);
+  conn.endheaders();
+  CHECK(conn.getresponse().status() == httpc::OK);
+  REQUIRE(server.wait_for_requests(1, 2s));
+  CHECK(server.requests()[0] ==
+        "GET / HTTP/1.1\r\n" + host_field(server) + "Accept-Encoding: identity\r\n\r\n");
+}
+
+// --- Bodies -----------------------------------------------------------------------
+
+TEST_CASE("a stream body goes chunked in blocksize pieces, or raw with the caller's length") {
+  script_server server;
+  const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+  server.on_connection({step::read_request(), step::send(ok), step::read_request(), step::send(ok),
+                        step::close()});
+  httpc::ConnectionOptions options;
+  options.blocksize = 4;
+  httpc::HTTPConnection conn("127.0.0.1", server.port(), options);
+  std::istringstream chunked_file("0123456789");
+  conn.request("POST", "/chunked", chunked_file);
+  conn.getresponse().read();
+  std::istringstream sized_file("0123456789");
+  conn.request("POST", "/sized", sized_file, {{"Content-Length", "10"}});
+  conn.getresponse().read();
+  REQUIRE(server.wait_for_requests(2, 2s));
+  const std::string common = host_field(server) + "Accept-Encoding: identity\r\n";
+  CHECK(server.requests()[0] == "POST /chunked HTTP/1.1\r\n" + common +
+                                    "Transfer-Encoding: chunked\r\n\r\n"
+                                    "4\r\n0123\r\n4\r\n4567\r\n2\r\n89\r\n0\r\n\r\n");
+  CHECK(server.requests()[1] ==
+        "POST /sized HTTP/1.1\r\n" + common + "Content-Length: 10\r\n\r\n0123456789");
+}
+
+TEST_CASE("a chunk source is sent chunked; encode_chunked frames a body the caller declared chunked") {
+  script_server server;
+  const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+  server.on_connection({step::read_request(), step::send(ok), step::read_request(), step::send(ok),
+                        step::close()});
+  httpc::HTTPConnection conn("127.0.0.1", server.port());
+  int calls = 0;
+  conn.request("POST", "/source", [&]() -> std::optional<std::string> {
+    if (++calls > 2) return std::nullopt;
+    return std::string(static_cast<std::size_t>(calls) * 3, 'x');
+  });
+  conn.getresponse().read();
+  conn.request("POST", "/declared", "payload", {{"Transfer-Encoding", "chunked"}}, true);
+  conn.getresponse().read();
+  REQUIRE(server.wait_for_requests(2, 2s));
+  const std::string common = host_field(server) + "Accept-Encoding: identity\r\n";
+  CHECK(server.requests()[0] == "POST /source HTTP/1.1\r\n" + common +
+                                    "Transfer-Encoding: chunked\r\n\r\n"
+                                    "3\r\nxxx\r\n6\r\nxxxxxx\r\n0\r\n\r\n");
+  CHECK(server.requests()[1] == "POST /declared HTTP/1.1\r\n" + common +
+                                    "Transfer-Encoding: chunked\r\n\r\n7\r\npayload\r\n0\r\n\r\n");
+}
+
+// --- Connection reuse -----------------------------------------------------------
+
+TEST_CASE("a kept-alive connection the server closed while idle is replaced before the request") {
+  script_server server;
+  server.on_connection({step::read_request(),
+                        step::send("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\none"),
+                        step::close()});
+  server.on_connection({step::read_request(),
+                        step::send("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo"),
+                        step::close()});
+  httpc::HTTPConnection conn("127.0.0.1", server.port());
+  conn.request("GET", "/1");
+  CHECK(conn.getresponse().read() == "one");
+  REQUIRE(server.wait_for_finished(1, 2s));
+  conn.request("GET", "/2");
+  CHECK(conn.getresponse().read() == "two");
+  REQUIRE(server.wait_for_requests(2, 2s));
+  CHECK(server.connections() == 2);
+  CHECK(server.requests().size() == 2);  // the second request went out once
+  CHECK(server.errors().empty());
+}
+
+TEST_CASE("a request while a response is unread is sent; getresponse waits for that response") {
+  script_server server;
+  server.on_connection({step::read_request(),
+                        step::send("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst"),
+                        step::read_request(),
+                        step::send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                   "6\r\nsecond\r\n0\r\n\r\n"),
+                        step::close()});
+  httpc::HTTPConnection conn("127.0.0.1", server.port());
+  conn.request("GET", "/1");
+  auto r1 = conn.getresponse();
+  conn.request("GET", "/2");
+  REQUIRE(server.wait_for_requests(2, 2s));
+  CHECK_THROWS_WITH_AS((void)conn.getresponse(), "Request-sent", httpc::ResponseNotReady);
+  CHECK(r1.read(2) == "fi");
+  CHECK_THROWS_AS((void)conn.getresponse(), httpc::ResponseNotReady);
+  CHECK(r1.read() == "rst");
+  CHECK(r1.isclosed());
+  auto r2 = conn.getresponse();
+  CHECK(r2.read() == "second");
+  CHECK(server.connections() == 1);
+}
+
+TEST_CASE("a response that will close takes the connection; the next request opens another") {
+  script_server server;
+  server.on_connection({step::read_request(),
+                        step::send("HTTP/1.0 200 OK\r\n\r\nuntil the close"), step::close()});
+  server.on_connection({step::read_request(),
+                        step::send("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext"),
+                        step::close()});
+  httpc::HTTPConnection conn("127.0.0.1", server.port());
+  conn.request("GET", "/1");
+  auto r1 = conn.getresponse();
+  conn.request("GET", "/2");  // while r1 still reads from the first connection
+  CHECK(r1.read() == "until the close");
+  CHECK(conn.getresponse().read() == "next");
+  CHECK(server.connections() == 2);
+}
+
+TEST_CASE("close() ends the last response too") {
+  script_server server;
+  server.on_connection({step::read_request(),
+                        step::send("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"),
+                        step::expect_close()});
+  httpc::HTTPConnection conn("127.0.0.1", server.port());
+  conn.request("GET", "/");
+  auto response = conn.getresponse();
+  conn.close();
+  CHECK(response.isclosed());
+  CHECK(response.read().empty());
+  CHECK(server.wait_for_finished(1, 2s));
+  CHECK(server.errors().empty());
+}
+
+// --- Debug trace ------------------------------------------------------------------
+
+TEST_CASE("set_debuglevel prints http.client's send/reply/header trace") {
+  script_server server;
+  server.on_connection({step::read_request(),
+                        step::send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Y: 'q'\r\n\r\nok"),
+                        step::close()});
+  httpc::HTTPConnection conn("127.0.0.1", server.port());
+  std::vector<std::string> lines;
+  conn.set_debug_sink([&](std::string_view line) { lines.emplace_back(line); });
+  conn.request("GET", "/quiet");
+  conn.getresponse().read();
+  CHECK(lines.empty());  // level 0: silent
+
+  script_server traced;
+  traced.on_connection(server_script_for_trace());
+  httpc::HTTPConnection conn2("127.0.0.1", traced.port());
+  conn2.set_debug_sink([&](std::string_view line) { lines.emplace_back(line); });
+  conn2.set_debuglevel(1);
+  conn2.request("POST", "/t", "a'b");
+  conn2.getresponse().read();
+  const std::string port = std::to_string(traced.port());
+  REQUIRE(lines.size() == 5);
+  CHECK(lines[0] == "send: b'POST /t HTTP/1.1\\r\\nHost: 127.0.0.1:" + port +
+                        "\\r\\nAccept-Encoding: identity\\r\\nContent-Length: 3\\r\\n\\r\\n'");
+  CHECK(lines[1] == "send: b\"a'b\"");
+  CHECK(lines[2] == "reply: 'HTTP/1.1 200 OK\\r\\n'");
+  CHECK(lines[3] == "header: Content-Length: 2");
+  CHECK(lines[4] == "header: X-Y: 'q'");
 }
 
 }  // namespace

@@ -46,6 +46,13 @@
 
 namespace httpc {
 
+/// How long each phase of the last async_connect took (zero: not reached).
+struct connect_timings {
+  std::chrono::nanoseconds resolve{};    ///< name resolution
+  std::chrono::nanoseconds connect{};    ///< TCP connect, every address tried
+  std::chrono::nanoseconds handshake{};  ///< TLS handshake
+};
+
 /// Settings of one connection. Timeouts are off when empty.
 struct connection_options {
   parser_options parser{};                             ///< strict mode and limits
@@ -58,9 +65,13 @@ struct connection_options {
   std::chrono::milliseconds expect_continue_timeout{1000};
   std::optional<asio::ip::tcp::endpoint> source_address;     ///< bind before connecting
   std::size_t receive_buffer_size = 16 * 1024;               ///< grows up to the head limit
-  /// TLS: verify the peer's certificate and its name (RFC 6125) against the
-  /// context's trust store. Off only for a context that verifies itself.
+  /// TLS: verify the peer's certificate against the context's trust store.
+  /// Off: the context's own verify mode decides.
   bool verify_peer = true;
+  /// TLS: check that the certificate names the host (RFC 6125).
+  bool verify_host_name = true;
+  /// When set, async_connect records its phases there (the pool's timings).
+  connect_timings* timings = nullptr;
 };
 
 /// A request body: none (the default, `{}`), bytes, or a streaming source
@@ -94,6 +105,15 @@ asio::ssl::context make_tls_context();
 template <class Stream>
 class basic_response;
 
+namespace detail {
+/// Where a tunnel leads, and the CONNECT request that asks for it.
+struct tunnel_plan {
+  std::string host;
+  std::uint16_t port = 0;
+  std::string request;
+};
+}  // namespace detail
+
 /// One connection to one origin; one request at a time, responses read in
 /// order. Not movable: responses refer to it.
 template <class Stream>
@@ -122,6 +142,9 @@ class basic_connection {
 
   executor_type get_executor() const noexcept { return executor_; }
   const connection_options& options() const noexcept { return options_; }
+  /// Timeouts may be changed between requests (a pool sets them per
+  /// request); the parser's settings are fixed at construction.
+  connection_options& options() noexcept { return options_; }
   /// The stream of the current connection (valid after async_connect).
   Stream& stream() noexcept { return *stream_; }
   asio::ip::tcp::socket& socket() noexcept;
@@ -163,12 +186,42 @@ class basic_connection {
   template <class CompletionToken = asio::use_awaitable_t<>>
   auto async_getresponse(CompletionToken&& token = {});
 
+  /// Connects to the proxy at proxy_host:proxy_port and asks it for a tunnel
+  /// to host:port (CONNECT, RFC 9110 §9.3.6, sent with `proxy_headers`, e.g.
+  /// Proxy-Authorization); a TLS connection then makes its handshake with
+  /// `host` through the tunnel. Requests afterwards name `host`. A proxy
+  /// answer other than 2xx is error::tunnel_failed; tunnel_refusal() has it.
+  template <class CompletionToken = asio::use_awaitable_t<>>
+  auto async_connect_tunnel(std::string_view proxy_host, std::uint16_t proxy_port,
+                            std::string_view host, std::uint16_t port,
+                            const Headers& proxy_headers = {}, CompletionToken&& token = {});
+  /// After error::tunnel_failed: the proxy's status code, a space, its reason.
+  const std::string& tunnel_refusal() const noexcept { return tunnel_refusal_; }
+
+  /// Sends a request head that the caller serialized (write_request_start,
+  /// write_field, write_head_end), for a response to `method`; a body
+  /// follows with async_send. What the blocking facade's endheaders uses.
+  template <class CompletionToken = asio::use_awaitable_t<>>
+  auto async_send_head(std::string_view method, std::string_view head, CompletionToken&& token = {});
+  /// Writes `bytes` as they are, e.g. a body after async_send_head; they
+  /// must stay valid until the operation completes.
+  template <class CompletionToken = asio::use_awaitable_t<>>
+  auto async_send(std::string_view bytes, CompletionToken&& token = {});
+
+  /// An idle connection that can take another request: nothing unread is
+  /// buffered, and a non-blocking look at the socket shows the peer has not
+  /// closed or reset it, nor sent bytes nobody asked for.
+  bool is_reusable() noexcept;
+
  private:
   friend class basic_response<Stream>;
   enum class state : unsigned char { closed, idle, awaiting_response, reading_body };
   using clock = std::chrono::steady_clock;
 
-  asio::awaitable<std::error_code> connect_op(std::string host, std::uint16_t port);
+  asio::awaitable<std::error_code> connect_op(std::string host, std::uint16_t port,
+                                              std::optional<detail::tunnel_plan> tunnel);
+  asio::awaitable<std::error_code> open_tunnel(const detail::tunnel_plan& tunnel);
+  asio::awaitable<std::error_code> send_op(std::string_view bytes);
   asio::awaitable<std::error_code> request_op(request_body body, body_encoding encoding,
                                               bool expect_continue, std::error_code refused);
   asio::awaitable<std::tuple<std::error_code, response_type>> getresponse_op();
@@ -223,6 +276,7 @@ class basic_connection {
   bool head_ready_ = false;  // an Expect: 100-continue wait read the final head already
   bool close_after_ = false;  // the body was held back: the connection ends with the response
   bool tunnel_request_ = false;  // CONNECT: a 2xx leaves the connection to the tunnel
+  std::string tunnel_refusal_;
 };
 
 /// A response: its head, and its body read as a stream. Refers to its
@@ -256,6 +310,11 @@ class basic_response {
   bool keep_alive() const noexcept { return parser().keep_alive(); }
   /// The whole body was read.
   bool done() const noexcept { return parser().done(); }
+  /// The head as received, from the status line to the empty line.
+  std::string_view head() const noexcept {
+    return {connection_->buffer_.get() + connection_->head_offset_,
+            connection_->floor_ - connection_->head_offset_};
+  }
 
   /// Reads body bytes into `buffer`: at most its size, 0 at the end. A large
   /// identity body goes straight from the socket into `buffer`.
@@ -298,3 +357,4 @@ extern template class basic_connection<asio::ssl::stream<asio::ip::tcp::socket>>
 }  // namespace httpc
 
 #include "httpc/impl/connection.hpp"
+

@@ -16,16 +16,22 @@
 /// auto-open; getresponse and HTTPResponse; HTTPMessage; the exception
 /// hierarchy and the mapping of error codes onto it.
 
+#include <asio/ssl/context.hpp>  // TLSOptions::context
+
+#include <array>         // putheader's values
 #include <chrono>        // ConnectionOptions::timeout
 #include <cstddef>       // std::size_t
-#include <cstdint>       // std::uint16_t, std::uint64_t
+#include <cstdint>       // std::uint16_t
+#include <functional>    // chunk sources, the debug sink
+#include <istream>       // file bodies
 #include <memory>        // std::shared_ptr, the connection's state
 #include <optional>      // optional settings and lookups
-#include <span>          // readinto's buffer
+#include <span>          // readinto's buffer, putheader's values
 #include <stdexcept>     // std::runtime_error, the root of the hierarchy
 #include <string>        // std::string
 #include <string_view>   // std::string_view
 #include <system_error>  // std::error_code
+#include <type_traits>   // chunk sources, integer header values
 #include <utility>       // std::pair
 #include <vector>        // std::vector
 
@@ -133,7 +139,8 @@ struct failure_context {
 /// OpenSSL's, std::errc::timed_out): std::system_error.
 [[noreturn]] void throw_error(std::error_code ec, failure_context context = {});
 
-struct client_state;
+struct response_state;
+class channel;
 
 }  // namespace detail
 
@@ -146,22 +153,45 @@ struct ConnectionOptions {
   std::size_t blocksize = 8192;                      ///< send size for file bodies
 };
 
-/// A request body: none (the default) or bytes, which are not copied and
-/// must stay valid during the call. No body sends Content-Length: 0 only for
-/// POST, PUT and PATCH; an empty body always sends Content-Length: 0.
+/// HTTPS settings. Without a context, a default one verifies the server
+/// against the system trust store and loads key_file / cert_file, if given,
+/// as the client certificate. A context of the caller's is used as it is.
+struct TLSOptions {
+  std::string key_file, cert_file;              ///< client certificate, PEM (optional)
+  std::shared_ptr<asio::ssl::context> context;  ///< null: the default context
+  bool check_hostname = true;                   ///< the certificate must name the host
+};
+
+/// A request body: none (the default), bytes, a `std::istream` read in
+/// `blocksize` pieces, or a chunk source called until it returns nullopt.
+/// Bytes and streams are not copied and must stay valid during the call.
+/// No body sends Content-Length: 0 only for POST, PUT and PATCH; an empty
+/// body always sends Content-Length: 0; a stream or chunk source is sent
+/// chunked unless the caller gives Content-Length.
 class Body {
  public:
+  using chunk_source = std::function<std::optional<std::string>()>;
+  enum class kind : unsigned char { none, bytes, stream, chunks };
+
   Body() noexcept = default;
-  Body(std::string_view bytes) noexcept : has_bytes_(true), bytes_(bytes) {}
+  Body(std::string_view bytes) noexcept : kind_(kind::bytes), bytes_(bytes) {}
   Body(const std::string& bytes) noexcept : Body(std::string_view(bytes)) {}
   Body(const char* bytes) noexcept : Body(std::string_view(bytes)) {}
+  Body(std::istream& stream) noexcept : kind_(kind::stream), stream_(&stream) {}
+  template <class Source>
+    requires std::is_invocable_r_v<std::optional<std::string>, Source&>
+  Body(Source source) : kind_(kind::chunks), chunks_(std::move(source)) {}
 
-  bool has_bytes() const noexcept { return has_bytes_; }
+  kind type() const noexcept { return kind_; }
   std::string_view bytes() const noexcept { return bytes_; }
+  std::istream* stream() const noexcept { return stream_; }
+  chunk_source& chunks() noexcept { return chunks_; }
 
  private:
-  bool has_bytes_ = false;
+  kind kind_ = kind::none;
   std::string_view bytes_;
+  std::istream* stream_ = nullptr;
+  chunk_source chunks_;
 };
 
 // --- Responses ----------------------------------------------------------------
@@ -182,7 +212,8 @@ class HTTPMessage {
 };
 
 /// A response: its head, copied, and its body, read from the connection.
-/// Movable; valid until the next request on its connection.
+/// Movable. A new request on its connection first reads an unread body into
+/// memory, so the response stays readable.
 class HTTPResponse {
  public:
   HTTPResponse(HTTPResponse&&) noexcept = default;
@@ -205,33 +236,34 @@ class HTTPResponse {
   /// Fills the buffer unless the body ends first; the count read.
   std::size_t readinto(std::span<char> buffer);
   /// The body was read to its end, or the response was closed.
-  bool isclosed() const noexcept { return closed_; }
+  bool isclosed() const noexcept;
   /// Drops the rest of the body; an unread body closes the connection.
   void close();
 
  private:
   friend class HTTPConnection;
-  HTTPResponse() = default;
-  /// Reads until the buffer is full or the body ends; IncompleteRead when
-  /// the body is cut off.
+  explicit HTTPResponse(std::shared_ptr<detail::response_state> state) noexcept;
   std::size_t fill(char* data, std::size_t size, std::string* grow);
-  bool current() const noexcept;
 
-  std::shared_ptr<detail::client_state> state_;
-  std::uint64_t generation_ = 0;
+  std::shared_ptr<detail::response_state> state_;
   int status_ = 0;
   std::string reason_;
   int version_ = 0;
   HTTPMessage msg_;
-  std::optional<std::uint64_t> content_length_;
-  std::uint64_t body_read_ = 0;
-  bool closed_ = false;
 };
 
 // --- Connections --------------------------------------------------------------
 
+/// One HTTP connection to one server, blocking, as Python's
+/// http.client.HTTPConnection: request() or putrequest() ... endheaders(),
+/// then getresponse(). A closed connection is opened again by the next
+/// request; a kept-alive one that the server closed meanwhile is replaced
+/// before the request goes out. Nothing is ever sent twice.
 class HTTPConnection {
  public:
+  /// Where the trace of set_debuglevel goes: one line, without its "\n".
+  using debug_sink = std::function<void(std::string_view line)>;
+
   /// host may be "name", "name:port", "1.2.3.4:port" or "[::1]:port"; an
   /// empty port is the default port; a port that is not digits or over
   /// 65535, or a host with a control character, throws InvalidURL. An
@@ -240,23 +272,98 @@ class HTTPConnection {
                           ConnectionOptions options = {});
   HTTPConnection(HTTPConnection&&) noexcept;
   HTTPConnection& operator=(HTTPConnection&&) noexcept;
-  ~HTTPConnection();
+  virtual ~HTTPConnection();
 
-  /// Sends a request, connecting first when the connection is closed.
+  /// Sends a whole request: putrequest (Host and Accept-Encoding unless
+  /// `headers` has them), the body's framing field unless `headers` has
+  /// Content-Length or Transfer-Encoding, `headers`, endheaders(body).
   void request(std::string_view method, std::string_view url, Body body = {},
                const Headers& headers = {});
-  /// The response to the last request.
+  /// As above; `encode_chunked` as in endheaders, when `headers` frame the body.
+  void request(std::string_view method, std::string_view url, Body body, const Headers& headers,
+               bool encode_chunked);
+  /// The response to the last request. ResponseNotReady when no request
+  /// was sent, or the previous response is neither read nor closed.
   HTTPResponse getresponse();
+  /// With level > 0, prints what is sent and received, as http.client does
+  /// ("send: b'...'", "reply: '...'", "header: ..."), to stderr or the sink.
+  void set_debuglevel(int level);
+  void set_debug_sink(debug_sink sink);
+  /// Connects through the proxy this connection names: CONNECT host:port
+  /// (default port: this connection's), with `headers`, then requests go to
+  /// host. Only before the connection is opened (std::logic_error).
+  void set_tunnel(std::string host, std::optional<std::uint16_t> port = {}, Headers headers = {});
   void connect();
   void close();
+
+  /// Starts a request: the request line, then Host and Accept-Encoding
+  /// unless skipped. CannotSendRequest unless the previous one got its
+  /// response.
+  void putrequest(std::string_view method, std::string_view url, bool skip_host = false,
+                  bool skip_accept_encoding = false);
+  /// One header field; several values go as continuation lines ("\r\n\t").
+  /// Values: anything convertible to std::string_view, or integers.
+  template <class... Values>
+  void putheader(std::string_view header, const Values&... values) {
+    const std::array<std::string, sizeof...(Values)> texts{field_text(values)...};
+    std::array<std::string_view, sizeof...(Values)> views{};
+    for (std::size_t i = 0; i < texts.size(); ++i) views[i] = texts[i];
+    putheader_values(header, views);
+  }
+  /// Ends the head and sends it, then `message_body` (chunked when
+  /// `encode_chunked`). CannotSendHeader unless a request was started.
+  void endheaders(Body message_body = {}, bool encode_chunked = false);
+  /// Sends bytes as they are (e.g. a body after endheaders).
+  void send(std::string_view data);
+  /// Sends a stream's bytes, read in blocksize pieces.
+  void send(std::istream& data);
+
   const std::string& host() const noexcept { return host_; }
   std::uint16_t port() const noexcept { return port_; }
 
+ protected:
+  HTTPConnection(std::string host, std::optional<std::uint16_t> port, ConnectionOptions options,
+                 std::optional<TLSOptions> tls);
+
  private:
+  enum class request_state : unsigned char { idle, started, sent };
+
+  template <class Value>
+  static std::string field_text(const Value& value) {
+    if constexpr (std::is_integral_v<Value>)
+      return std::to_string(value);
+    else
+      return std::string(std::string_view(value));
+  }
+  void putheader_values(std::string_view header, std::span<const std::string_view> values);
+  detail::channel& open_channel();
+  void prepare_to_send();
+  void send_output(Body& body, bool encode_chunked);
+  void write(std::string_view data);
+  void trace(std::string_view prefix, std::string_view text) const;
+  void trace_repr(std::string_view prefix, std::string_view bytes) const;
+
   std::string host_;
   std::uint16_t port_ = HTTP_PORT;
   ConnectionOptions options_;
-  std::shared_ptr<detail::client_state> state_;
+  std::optional<TLSOptions> tls_;
+  std::shared_ptr<asio::ssl::context> tls_context_;  // what tls_ resolves to
+  std::shared_ptr<detail::channel> channel_;
+  std::shared_ptr<detail::response_state> response_;  // the last one, while not closed
+  request_state state_ = request_state::idle;
+  std::string method_;
+  std::string head_;
+  int debuglevel_ = 0;
+  debug_sink debug_sink_;
+  std::optional<std::pair<std::string, std::uint16_t>> tunnel_;
+  Headers tunnel_headers_;
+};
+
+/// An HTTPConnection over TLS; default port HTTPS_PORT.
+class HTTPSConnection : public HTTPConnection {
+ public:
+  explicit HTTPSConnection(std::string host, std::optional<std::uint16_t> port = {},
+                           ConnectionOptions options = {}, TLSOptions tls = {});
 };
 
 }  // namespace httpc

@@ -9,6 +9,7 @@
 #include <asio/ip/address.hpp>
 #include <asio/ssl/host_name_verification.hpp>
 #include <asio/write.hpp>
+#include <poll.h>
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -190,13 +191,33 @@ template <class Stream>
 template <class CompletionToken>
 auto basic_connection<Stream>::async_connect(std::string_view host, std::uint16_t port,
                                              CompletionToken&& token) {
-  return detail::complete(executor_, connect_op(std::string(host), port),
+  return detail::complete(executor_, connect_op(std::string(host), port, std::nullopt),
                           std::forward<CompletionToken>(token));
 }
 
 template <class Stream>
-asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(std::string host,
-                                                                      std::uint16_t port) {
+template <class CompletionToken>
+auto basic_connection<Stream>::async_connect_tunnel(std::string_view proxy_host,
+                                                    std::uint16_t proxy_port, std::string_view host,
+                                                    std::uint16_t port, const Headers& proxy_headers,
+                                                    CompletionToken&& token) {
+  detail::tunnel_plan tunnel{std::string(host), port, {}};
+  std::error_code refused;
+  write_connect(tunnel.request, host, port, proxy_headers, refused);
+  auto operation = [](basic_connection* self, std::string proxy_host, std::uint16_t proxy_port,
+                      detail::tunnel_plan tunnel,
+                      std::error_code refused) -> asio::awaitable<std::error_code> {
+    if (refused) co_return refused;  // nothing was sent
+    co_return co_await self->connect_op(std::move(proxy_host), proxy_port, std::move(tunnel));
+  };
+  return detail::complete(executor_,
+                          operation(this, std::string(proxy_host), proxy_port, std::move(tunnel), refused),
+                          std::forward<CompletionToken>(token));
+}
+
+template <class Stream>
+asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(
+    std::string host, std::uint16_t port, std::optional<detail::tunnel_plan> tunnel) {
   close();
   host_ = std::move(host);
   port_ = port;
@@ -207,6 +228,14 @@ asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(std::strin
   else
     stream_.emplace(executor_);
   deadline_.reset();
+  auto phase_start = clock::now();
+  if (options_.timings) *options_.timings = {};
+  // Each phase's time, into the caller's record when there is one.
+  const auto end_phase = [&](std::chrono::nanoseconds connect_timings::*phase) {
+    const auto now = clock::now();
+    if (options_.timings) options_.timings->*phase = now - phase_start;
+    phase_start = now;
+  };
   if (options_.connect_timeout) deadline_ = clock::now() + *options_.connect_timeout;
 
   asio::ip::tcp::resolver resolver(executor_);
@@ -231,6 +260,7 @@ asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(std::strin
     if (ec == asio::error::operation_aborted && expired) ec = make_error_code(std::errc::timed_out);
     if (ec) co_return fail(detail::os_error(ec));
     endpoints = std::move(results);
+    end_phase(&connect_timings::resolve);
   }
 
   // Each address in turn (IPv6 and IPv4 as the resolver orders them).
@@ -249,7 +279,13 @@ asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(std::strin
     if (!ec || ec == std::errc::timed_out) break;
   }
   if (ec) co_return fail(ec);
+  end_phase(&connect_timings::connect);
   socket().set_option(asio::ip::tcp::no_delay(true), ec);
+  if (tunnel) {
+    if ((ec = co_await open_tunnel(*tunnel))) co_return fail(ec);
+    host_ = std::move(tunnel->host);
+    port_ = tunnel->port;
+  }
 
   if constexpr (is_tls) {
     SSL* ssl = stream_->native_handle();
@@ -260,18 +296,105 @@ asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(std::strin
       co_return fail(std::error_code(static_cast<int>(ERR_get_error()), asio::error::get_ssl_category()));
     static constexpr unsigned char alpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
     SSL_set_alpn_protos(ssl, alpn, sizeof alpn);
-    if (options_.verify_peer) {
-      stream_->set_verify_mode(asio::ssl::verify_peer, ec);
+    if (options_.verify_peer) stream_->set_verify_mode(asio::ssl::verify_peer, ec);
+    if (options_.verify_host_name)
       stream_->set_verify_callback(asio::ssl::host_name_verification(host_), ec);
-    }
     arm(std::nullopt);
     auto [handshake_error] =
         co_await stream_->async_handshake(asio::ssl::stream_base::client, detail::as_result);
     if ((ec = disarm(handshake_error))) co_return fail(ec);
+    end_phase(&connect_timings::handshake);
   }
   deadline_.reset();
   state_ = state::idle;
   co_return std::error_code{};
+}
+
+// The CONNECT exchange, on the bare socket: TLS, if any, starts after it.
+template <class Stream>
+asio::awaitable<std::error_code> basic_connection<Stream>::open_tunnel(
+    const detail::tunnel_plan& tunnel) {
+  tunnel_refusal_.clear();
+  arm(std::nullopt);
+  auto [write_error, written] =
+      co_await asio::async_write(socket(), asio::buffer(tunnel.request), detail::as_result);
+  if (const std::error_code ec = disarm(write_error)) co_return ec;
+  parser_.reset("CONNECT");
+  for (;;) {
+    std::error_code ec;
+    const auto result = parser_.parse(buffered(), ec);
+    if (ec) co_return ec;
+    if (result.event == parse_event::head || result.event == parse_event::interim) {
+      start_ += result.consumed;
+      if (result.event == parse_event::head) break;
+      continue;
+    }
+    make_room();
+    arm(std::nullopt);
+    auto [read_error, n] = co_await socket().async_read_some(
+        asio::buffer(buffer_.get() + end_, capacity_ - end_), detail::as_result);
+    end_ += n;
+    if ((ec = disarm(read_error))) {
+      ec = end_of_input(ec);
+      co_return ec ? ec : make_error_code(error::incomplete_head);
+    }
+  }
+  if (parser_.status() / 100 != 2) {
+    tunnel_refusal_ = std::to_string(parser_.status()) + ' ';
+    tunnel_refusal_ += parser_.reason();
+    co_return error::tunnel_failed;
+  }
+  // The tunnel's first bytes are the target's; a TLS handshake could not
+  // take bytes the proxy sent along with its answer.
+  if (is_tls && start_ != end_) co_return error::tunnel_failed;
+  co_return std::error_code{};
+}
+
+template <class Stream>
+template <class CompletionToken>
+auto basic_connection<Stream>::async_send_head(std::string_view method, std::string_view head,
+                                               CompletionToken&& token) {
+  std::error_code refused;
+  if (state_ == state::closed) {
+    refused = error::not_connected;
+  } else if (state_ != state::idle) {
+    refused = error::cannot_send_request;
+  } else {
+    request_head_.assign(head);
+    parser_.reset(method);
+    tunnel_request_ = method == "CONNECT";
+    state_ = state::awaiting_response;
+  }
+  return detail::complete(executor_,
+                          request_op(request_body{}, body_encoding::none, false, refused),
+                          std::forward<CompletionToken>(token));
+}
+
+template <class Stream>
+template <class CompletionToken>
+auto basic_connection<Stream>::async_send(std::string_view bytes, CompletionToken&& token) {
+  return detail::complete(executor_, send_op(bytes), std::forward<CompletionToken>(token));
+}
+
+template <class Stream>
+asio::awaitable<std::error_code> basic_connection<Stream>::send_op(std::string_view bytes) {
+  if (state_ == state::closed) co_return error::not_connected;
+  if (const std::error_code ec = co_await write(asio::buffer(bytes))) co_return fail(ec);
+  co_return std::error_code{};
+}
+
+template <class Stream>
+bool basic_connection<Stream>::is_reusable() noexcept {
+  if (state_ != state::idle || start_ != end_) return false;
+  pollfd polled{};
+  polled.fd = socket().native_handle();
+  polled.events = POLLIN | POLLRDHUP;
+  const int ready = ::poll(&polled, 1, 0);
+  if (ready == 0) return true;
+  if (ready < 0 || (polled.revents & (POLLHUP | POLLERR | POLLRDHUP | POLLNVAL)) != 0) return false;
+  // Readable but not closed: over TLS 1.3 that is the session tickets a
+  // server sends after the handshake; over TCP, bytes nobody asked for.
+  return is_tls;
 }
 
 template <class Stream>
@@ -414,6 +537,10 @@ asio::awaitable<std::error_code> basic_connection<Stream>::wait_for_continue() {
 
 template <class Stream>
 void basic_connection<Stream>::make_room() {
+  // All read bytes are consumed: read from the floor again, so that a read
+  // may fill the whole buffer (keep-alive responses would otherwise creep
+  // to its end and be split across two reads).
+  if (start_ == end_) start_ = end_ = floor_;
   if (end_ < capacity_) return;
   if (start_ > floor_) {  // compact: move what is unread down to the floor
     std::memmove(buffer_.get() + floor_, buffer_.get() + start_, end_ - start_);
