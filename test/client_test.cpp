@@ -3,16 +3,29 @@
 // faults on cue.
 #include "httpc/client.hpp"
 
+#include "support/nginx.hpp"
 #include "support/script_server.hpp"
 
 #include <ostream>  // before doctest: it prints std::error_code through operator<<
 
 #include <doctest/doctest.h>
 
+#include <asio/co_spawn.hpp>
+#include <asio/connect.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/read_until.hpp>
+#include <asio/ssl/context.hpp>
+#include <asio/write.hpp>
 
 #include <array>
+#include <atomic>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -21,6 +34,7 @@
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -46,6 +60,86 @@ std::uint16_t closed_port() {
 httpc::test::script server_script_for_trace() {
   return {step::read_request(),
           step::send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Y: 'q'\r\n\r\nok"), step::close()};
+}
+
+/// A CONNECT proxy on loopback, on a thread of its own: records each
+/// CONNECT head, answers 200, then relays bytes both ways to the target.
+class connect_proxy {
+ public:
+  connect_proxy() : acceptor_(io_, {asio::ip::address_v4::loopback(), 0}) {
+    asio::co_spawn(io_, accept_loop(), asio::detached);
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~connect_proxy() {
+    io_.stop();
+    thread_.join();
+  }
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  std::vector<std::string> heads() const {
+    const std::lock_guard lock(mutex_);
+    return heads_;
+  }
+
+ private:
+  asio::awaitable<void> accept_loop() {
+    for (;;) {
+      auto [ec, socket] = co_await acceptor_.async_accept(asio::experimental::as_tuple(asio::use_awaitable));
+      if (ec) co_return;
+      asio::co_spawn(io_, serve(std::move(socket)), asio::detached);
+    }
+  }
+  asio::awaitable<void> serve(asio::ip::tcp::socket client) {
+    constexpr auto token = asio::experimental::as_tuple(asio::use_awaitable);
+    std::string head;
+    auto [read_error, n] = co_await asio::async_read_until(client, asio::dynamic_buffer(head), "\r\n\r\n", token);
+    if (read_error) co_return;
+    {
+      const std::lock_guard lock(mutex_);
+      heads_.push_back(head.substr(0, n));
+    }
+    // "CONNECT host:port HTTP/1.0"
+    const std::string target = head.substr(8, head.find(' ', 8) - 8);
+    const std::size_t colon = target.rfind(':');
+    asio::ip::tcp::resolver resolver(io_);
+    auto [resolve_error, endpoints] =
+        co_await resolver.async_resolve(target.substr(0, colon), target.substr(colon + 1), token);
+    asio::ip::tcp::socket upstream(io_);
+    if (!resolve_error) {
+      auto [connect_error, endpoint] = co_await asio::async_connect(upstream, endpoints, token);
+      if (connect_error) co_return;
+    }
+    co_await asio::async_write(client, asio::buffer(std::string_view("HTTP/1.0 200 Connection established\r\n\r\n")), token);
+    using namespace asio::experimental::awaitable_operators;
+    co_await (pump(client, upstream) && pump(upstream, client));
+  }
+  static asio::awaitable<void> pump(asio::ip::tcp::socket& from, asio::ip::tcp::socket& to) {
+    constexpr auto token = asio::experimental::as_tuple(asio::use_awaitable);
+    std::array<char, 16384> buffer;
+    for (;;) {
+      auto [ec, n] = co_await from.async_read_some(asio::buffer(buffer), token);
+      if (n != 0) {
+        auto [write_error, written] = co_await asio::async_write(to, asio::buffer(buffer.data(), n), token);
+        if (write_error) break;
+      }
+      if (ec) break;
+    }
+    std::error_code ignored;
+    to.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  }
+
+  asio::io_context io_;
+  asio::ip::tcp::acceptor acceptor_;
+  std::thread thread_;
+  mutable std::mutex mutex_;
+  std::vector<std::string> heads_;
+};
+
+/// A TLS context that trusts the nginx fixture's CA.
+std::shared_ptr<asio::ssl::context> test_ca_context() {
+  auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+  context->load_verify_file(httpc::test::test_ca());
+  context->set_verify_mode(asio::ssl::verify_peer);
+  return context;
 }
 
 // --- The reference's example -------------------------------------------------
@@ -848,6 +942,230 @@ TEST_CASE("set_debuglevel prints http.client's send/reply/header trace") {
   CHECK(lines[2] == "reply: 'HTTP/1.1 200 OK\\r\\n'");
   CHECK(lines[3] == "header: Content-Length: 2");
   CHECK(lines[4] == "header: X-Y: 'q'");
+}
+
+// --- HTTPS --------------------------------------------------------------------------
+
+TEST_CASE("HTTPSConnection against nginx: verified, kept alive, bodies byte-exact") {
+  httpc::TLSOptions tls;
+  tls.context = test_ca_context();
+  httpc::HTTPSConnection conn(std::string(httpc::test::nginx_tls_host), httpc::test::nginx_https_port(), {}, tls);
+  CHECK(conn.port() == httpc::test::nginx_https_port());
+  for (int i = 0; i < 3; ++i) {
+    conn.request("GET", "/small");
+    auto response = conn.getresponse();
+    CHECK(response.status() == httpc::OK);
+    CHECK(response.read() == httpc::test::nginx_small_body);
+  }
+  conn.request("GET", "/64k");
+  CHECK(conn.getresponse().read() == httpc::test::nginx_file("64k"));
+  conn.request("GET", "/chunked");
+  CHECK(conn.getresponse().read() == httpc::test::nginx_chunked_body());
+  conn.request("POST", "/echo", "posted over TLS");
+  CHECK(conn.getresponse().read() == "posted over TLS");
+}
+
+TEST_CASE("HTTPS default port is 443") {
+  CHECK(httpc::HTTPSConnection("example.test").port() == httpc::HTTPS_PORT);
+  CHECK(httpc::HTTPSConnection("example.test:8443").port() == 8443);
+  CHECK(httpc::HTTPConnection("example.test").port() == httpc::HTTP_PORT);
+}
+
+TEST_CASE("the default context verifies against the system trust store") {
+  // nginx's certificate comes from the tests' own CA, which the system does
+  // not trust.
+  httpc::HTTPSConnection conn("localhost", httpc::test::nginx_https_port());
+  try {
+    conn.request("GET", "/small");
+    FAIL("the handshake should fail");
+  } catch (const std::system_error& e) {
+    CHECK(e.code().category() == asio::error::get_ssl_category());
+    CHECK(std::string(e.what()).find("certificate verify failed") != std::string::npos);
+  }
+}
+
+TEST_CASE("an untrusted server certificate fails even with the test CA") {
+  httpc::TLSOptions tls;
+  tls.context = test_ca_context();
+  httpc::HTTPSConnection conn("localhost", httpc::test::nginx_untrusted_port(), {}, tls);
+  CHECK_THROWS_AS(conn.request("GET", "/small"), std::system_error);
+}
+
+TEST_CASE("check_hostname: a certificate for another name fails, unless it is off") {
+  const auto certificate = httpc::test::make_self_signed("other.example");
+  httpc::test::script_server server(httpc::test::tls_options::from_pem(certificate.cert_pem, certificate.key_pem));
+  server.on_every_connection({step::read_request(),
+                              step::send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"), step::close()});
+  auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+  context->add_certificate_authority(asio::buffer(certificate.cert_pem));
+  context->set_verify_mode(asio::ssl::verify_peer);
+  httpc::TLSOptions tls;
+  tls.context = context;
+  httpc::HTTPSConnection checked("127.0.0.1", server.port(), {}, tls);
+  CHECK_THROWS_AS(checked.request("GET", "/"), std::system_error);
+  tls.check_hostname = false;
+  httpc::HTTPSConnection unchecked("127.0.0.1", server.port(), {}, tls);
+  unchecked.request("GET", "/");
+  CHECK(unchecked.getresponse().read() == "ok");
+}
+
+TEST_CASE("key_file / cert_file: the default context presents a client certificate") {
+  // OpenSSL's default verify paths honour SSL_CERT_FILE: the default
+  // context then trusts the tests' CA.
+  ::setenv("SSL_CERT_FILE", httpc::test::test_ca().c_str(), 1);
+  httpc::TLSOptions tls;
+  tls.cert_file = httpc::test::test_client_cert();
+  tls.key_file = httpc::test::test_client_key();
+  httpc::HTTPSConnection with_certificate("localhost", httpc::test::nginx_mtls_port(), {}, tls);
+  with_certificate.request("GET", "/client-cert");
+  auto response = with_certificate.getresponse();
+  CHECK(response.status() == httpc::OK);
+  response.read();
+
+  httpc::HTTPSConnection without("localhost", httpc::test::nginx_mtls_port());
+  without.request("GET", "/client-cert");
+  CHECK(without.getresponse().status() != httpc::OK);  // nginx: 400, no certificate sent
+  ::unsetenv("SSL_CERT_FILE");
+
+  tls.cert_file = "/nonexistent/cert.pem";
+  CHECK_THROWS_AS(httpc::HTTPSConnection("localhost", 443, {}, tls), std::system_error);
+}
+
+// --- Tunnels ----------------------------------------------------------------------
+
+TEST_CASE("set_tunnel: CONNECT through a proxy, then HTTP to the target") {
+  connect_proxy proxy;
+  httpc::HTTPConnection conn("127.0.0.1", proxy.port());
+  conn.set_tunnel("127.0.0.1", httpc::test::nginx_http_port(), {{"Proxy-Authorization", "Basic dXNlcjpwYXNz"}});
+  conn.request("GET", "/headers");
+  const std::string echoed = conn.getresponse().read();
+  conn.request("GET", "/small");
+  CHECK(conn.getresponse().read() == httpc::test::nginx_small_body);
+  const std::string port = std::to_string(httpc::test::nginx_http_port());
+  // Host names the target, not the proxy.
+  CHECK(echoed.find("Host: 127.0.0.1:" + port + "\r\n") != std::string::npos);
+  REQUIRE(proxy.heads().size() == 1);
+  CHECK(proxy.heads()[0] == "CONNECT 127.0.0.1:" + port +
+                                " HTTP/1.0\r\nProxy-Authorization: Basic dXNlcjpwYXNz\r\n\r\n");
+  CHECK_THROWS_AS(conn.set_tunnel("elsewhere"), std::logic_error);
+}
+
+TEST_CASE("set_tunnel over HTTPS: the TLS handshake goes through the tunnel, with the target's name") {
+  connect_proxy proxy;
+  httpc::TLSOptions tls;
+  tls.context = test_ca_context();
+  httpc::HTTPSConnection conn("127.0.0.1", proxy.port(), {}, tls);
+  conn.set_tunnel("localhost", httpc::test::nginx_https_port());
+  conn.request("GET", "/small");
+  CHECK(conn.getresponse().read() == httpc::test::nginx_small_body);
+  REQUIRE(proxy.heads().size() == 1);
+  CHECK(proxy.heads()[0] ==
+        "CONNECT localhost:" + std::to_string(httpc::test::nginx_https_port()) + " HTTP/1.0\r\n\r\n");
+}
+
+TEST_CASE("a CONNECT the proxy refuses: HTTPException \"Tunnel connection failed: ...\"") {
+  script_server proxy;
+  proxy.on_connection({step::read_until("\r\n\r\n"),
+                       step::send("HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n"),
+                       step::close()});
+  httpc::HTTPConnection conn("127.0.0.1", proxy.port());
+  conn.set_tunnel("example.test", 80);
+  CHECK_THROWS_WITH_AS(conn.request("GET", "/"), "Tunnel connection failed: 407 Proxy Authentication Required",
+                       httpc::HTTPException);
+}
+
+// --- nginx ------------------------------------------------------------------------
+
+TEST_CASE("nginx: many requests on one kept-alive connection, every body form") {
+  httpc::HTTPConnection conn("127.0.0.1", httpc::test::nginx_http_port());
+  const std::string big = httpc::test::nginx_file("16m");
+  for (int i = 0; i < 50; ++i) {
+    conn.request("GET", "/small");
+    CHECK(conn.getresponse().read() == httpc::test::nginx_small_body);
+  }
+  conn.request("GET", "/16m");
+  auto response = conn.getresponse();
+  std::string body;
+  std::array<char, 65536> buffer;
+  while (const std::size_t n = response.readinto(buffer)) body.append(buffer.data(), n);
+  CHECK(body == big);
+  conn.request("HEAD", "/64k");
+  auto head = conn.getresponse();
+  CHECK(head.getheader("Content-Length") == "65536");
+  CHECK(head.read().empty());
+  std::istringstream file(std::string(100000, 'f'));
+  conn.request("POST", "/echo", file);
+  CHECK(conn.getresponse().read() == std::string(100000, 'f'));
+  conn.request("GET", "/until-close");
+  CHECK(conn.getresponse().read() == httpc::test::nginx_until_close_body);
+  conn.request("GET", "/status/404");
+  auto not_found = conn.getresponse();
+  CHECK(not_found.status() == httpc::NOT_FOUND);
+  CHECK(not_found.reason() == "Not Found");
+}
+
+// --- Threads and event loops ------------------------------------------------------
+
+TEST_CASE("many connections in many threads at once") {
+  std::vector<std::thread> threads;
+  std::atomic<int> good{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&good] {
+      httpc::HTTPConnection conn("127.0.0.1", httpc::test::nginx_http_port());
+      for (int i = 0; i < 50; ++i) {
+        conn.request("GET", "/small");
+        if (conn.getresponse().read() == httpc::test::nginx_small_body) ++good;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(good == 200);
+}
+
+TEST_CASE("the facade works from inside a coroutine of another io_context") {
+  script_server server;
+  server.on_connection({step::read_request(),
+                        step::send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"), step::close()});
+  asio::io_context io;
+  std::string body;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        httpc::HTTPConnection conn("127.0.0.1", server.port());
+        conn.request("GET", "/");
+        body = conn.getresponse().read();
+        co_return;
+      },
+      asio::detached);
+  io.run_for(5s);
+  CHECK(body == "ok");
+}
+
+// --- Timeouts ---------------------------------------------------------------------
+
+TEST_CASE("timeout: connect to a listener whose backlog is full") {
+  asio::io_context io;
+  asio::ip::tcp::acceptor acceptor(io, asio::ip::tcp::v4());
+  acceptor.bind({asio::ip::address_v4::loopback(), 0});
+  acceptor.listen(0);
+  const std::uint16_t port = acceptor.local_endpoint().port();
+  std::vector<std::unique_ptr<asio::ip::tcp::socket>> fillers;
+  for (int i = 0; i < 4; ++i) {
+    fillers.push_back(std::make_unique<asio::ip::tcp::socket>(io));
+    fillers.back()->async_connect({asio::ip::address_v4::loopback(), port}, [](std::error_code) {});
+  }
+  io.run_for(100ms);
+  httpc::ConnectionOptions options;
+  options.timeout = 300ms;
+  httpc::HTTPConnection conn("127.0.0.1", port, options);
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    conn.connect();
+    FAIL("connect should time out");
+  } catch (const std::system_error& e) {
+    CHECK(e.code() == std::errc::timed_out);
+  }
+  CHECK(std::chrono::steady_clock::now() - start < 3s);
 }
 
 }  // namespace

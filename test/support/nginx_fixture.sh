@@ -277,6 +277,19 @@ write_locations() {
       return 200 "hello, httpc\n";
     }
 
+    # The reference documents' examples (samples/reference_*.cpp): a page,
+    # and a form handler that answers with the form it got.
+    location = /index.html {
+      default_type text/html;
+      return 200 "<html><body>index</body></html>\n";
+    }
+    location = /cgi-bin/query {
+      default_type text/plain;
+      echo_read_request_body;
+      echo -n "query: ";
+      echo_request_body;
+    }
+
     location = /status/204 { return 204; }
     location = /status/404 { return 404; }
     location = /status/500 { return 500; }
