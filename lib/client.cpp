@@ -316,14 +316,16 @@ std::size_t HTTPResponse::fill(char* data, std::size_t size, std::string* grow) 
   if (isclosed()) return 0;
   detail::response_state& s = *state_;
   std::size_t got = 0;
-  // Ends the body with an exception when it was cut off.
+  // Ends the body with an exception. A chunked body cut off or spoilt by a
+  // bad chunk size is IncompleteRead, as CPython raises it.
   const auto fail = [&](std::error_code ec) {
     s.close();
-    if (ec != error::incomplete_body) detail::throw_error(ec);
+    if (ec != error::incomplete_body && ec != error::bad_chunk && ec != error::chunk_size_overflow)
+      detail::throw_error(ec);
     detail::failure_context context;
     context.partial = grow != nullptr ? grow->substr(0, got) : std::string(data, got);
     if (s.content_length) context.expected = static_cast<std::size_t>(*s.content_length - s.body_read);
-    detail::throw_error(ec, std::move(context));
+    detail::throw_error(error::incomplete_body, std::move(context));
   };
   for (;;) {
     char* destination = nullptr;

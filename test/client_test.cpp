@@ -1168,4 +1168,90 @@ TEST_CASE("timeout: connect to a listener whose backlog is full") {
   CHECK(std::chrono::steady_clock::now() - start < 3s);
 }
 
+// --- Responses end to end ---------------------------------------------------------
+
+/// What the facade makes of one response: "STATUS REASON|body", or the
+/// name of the exception it throws.
+std::string outcome(std::string reply, std::string_view method = "GET", bool strict = false) {
+  script_server server;
+  server.on_connection({step::read_request(), step::send(std::move(reply)), step::close()});
+  httpc::ConnectionOptions options;
+  options.strict = strict;
+  httpc::HTTPConnection conn("127.0.0.1", server.port(), options);
+  try {
+    conn.request(method, "/");
+    auto response = conn.getresponse();
+    const std::string body = response.read();
+    return std::to_string(response.status()) + " " + response.reason() + "|" + body;
+  } catch (const httpc::RemoteDisconnected&) {
+    return "RemoteDisconnected";
+  } catch (const httpc::BadStatusLine&) {
+    return "BadStatusLine";
+  } catch (const httpc::LineTooLong&) {
+    return "LineTooLong";
+  } catch (const httpc::UnknownProtocol&) {
+    return "UnknownProtocol";
+  } catch (const httpc::UnknownTransferEncoding&) {
+    return "UnknownTransferEncoding";
+  } catch (const httpc::IncompleteRead&) {
+    return "IncompleteRead";
+  } catch (const httpc::HTTPException&) {
+    return "HTTPException";
+  }
+}
+
+std::string with_fields(std::size_t count) {
+  std::string reply = "HTTP/1.1 200 OK\r\n";
+  for (std::size_t i = 0; i < count - 1; ++i) reply += "X-" + std::to_string(i) + ": v\r\n";
+  return reply + "Content-Length: 2\r\n\r\nok";
+}
+
+TEST_CASE("responses end to end: interim responses, limits, framing errors") {
+  // Every 1xx but 101 is skipped; 101 is the response.
+  CHECK(outcome("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
+                "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok") == "200 OK|ok");
+  CHECK(outcome("HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n").starts_with("101 Switching Protocols|"));
+  // 100 header lines are accepted, 101 are not.
+  CHECK(outcome(with_fields(100)) == "200 OK|ok");
+  CHECK(outcome(with_fields(101)) == "HTTPException");
+  CHECK(outcome("HTTP/1.1 200 OK\r\nX: " + std::string(70000, 'x') + "\r\n\r\n") == "LineTooLong");
+  // Framing.
+  CHECK(outcome("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nzz") == "UnknownTransferEncoding");
+  CHECK(outcome("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok") == "HTTPException");
+  CHECK(outcome("HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\n\r\nok") == "200 OK|ok");
+  CHECK(outcome("HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\nok") == "HTTPException");
+  CHECK(outcome("HTTP/1.1 200 OK\r\nContent-Length: 9\r\nTransfer-Encoding: chunked\r\n\r\n"
+                "2\r\nok\r\n0\r\n\r\n") == "200 OK|ok");
+  // A bad chunk size spoils the body: IncompleteRead, as in CPython.
+  CHECK(outcome("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nok\r\n0\r\n\r\n") == "IncompleteRead");
+  CHECK(outcome("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nok") == "IncompleteRead");
+  // No body for HEAD, 204 and 304, whatever their fields say.
+  CHECK(outcome("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", "HEAD") == "200 OK|");
+  CHECK(outcome("HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n") == "304 Not Modified|");
+  // Status lines.
+  CHECK(outcome("") == "RemoteDisconnected");
+  CHECK(outcome("HTTP/1.1 abc OK\r\n\r\n") == "BadStatusLine");
+  CHECK(outcome("HTTP/2.0 200 OK\r\n\r\n") == "UnknownProtocol");
+  CHECK(outcome("ICY 200 OK\r\n\r\nstream") == "200 |ICY 200 OK\r\n\r\nstream");
+  CHECK(outcome("ICY 200 OK\r\n\r\nstream", "GET", true) == "BadStatusLine");
+  CHECK(outcome("HTTP/1.0 200 OK\r\n\r\nto the close") == "200 OK|to the close");
+}
+
+TEST_CASE("timeout: a server that stops reading a large body") {
+  script_server server;
+  server.on_connection({step::stall(3s), step::close()});
+  httpc::ConnectionOptions options;
+  options.timeout = 300ms;
+  httpc::HTTPConnection conn("127.0.0.1", server.port(), options);
+  const std::string body(64 * 1024 * 1024, 'b');  // more than the socket buffers hold
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    conn.request("POST", "/", body);
+    FAIL("the write should time out");
+  } catch (const std::system_error& e) {
+    CHECK(e.code() == std::errc::timed_out);
+  }
+  CHECK(std::chrono::steady_clock::now() - start < 3s);
+}
+
 }  // namespace
