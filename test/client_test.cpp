@@ -47,21 +47,6 @@ std::string host_field(const script_server& server) {
   return "Host: 127.0.0.1:" + std::to_string(server.port()) + "\r\n";
 }
 
-/// A port on loopback where nothing listens (bound, then released).
-std::uint16_t closed_port() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor acceptor(io, {asio::ip::address_v4::loopback(), 0});
-  const std::uint16_t port = acceptor.local_endpoint().port();
-  acceptor.close();
-  return port;
-}
-
-/// The server side of the trace test.
-httpc::test::script server_script_for_trace() {
-  return {step::read_request(),
-          step::send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Y: 'q'\r\n\r\nok"), step::close()};
-}
-
 /// A CONNECT proxy on loopback, on a thread of its own: records each
 /// CONNECT head, answers 200, then relays bytes both ways to the target.
 class connect_proxy {
@@ -520,14 +505,14 @@ TEST_CASE("LineTooLong for a header line over 65536 bytes") {
 }
 
 TEST_CASE("a refused connection is std::system_error == connection_refused") {
-  httpc::HTTPConnection conn("127.0.0.1", closed_port());
+  httpc::HTTPConnection conn("127.0.0.1", httpc::test::refused_port());
   try {
     conn.request("GET", "/");
     FAIL("no exception");
   } catch (const std::system_error& e) {
     CHECK(e.code() == std::errc::connection_refused);
   }
-  httpc::HTTPConnection again("127.0.0.1", closed_port());
+  httpc::HTTPConnection again("127.0.0.1", httpc::test::refused_port());
   CHECK_THROWS_AS(again.connect(), std::system_error);
 }
 
@@ -585,7 +570,7 @@ TEST_CASE("an illegal method or header is std::invalid_argument, an illegal URL 
 }
 
 TEST_CASE("getresponse without a request is ResponseNotReady, as in CPython") {
-  httpc::HTTPConnection conn("127.0.0.1", closed_port());
+  httpc::HTTPConnection conn("127.0.0.1", httpc::test::refused_port());
   CHECK_THROWS_WITH_AS((void)conn.getresponse(), "Idle", httpc::ResponseNotReady);
 }
 
@@ -917,9 +902,9 @@ TEST_CASE("close() ends the last response too") {
 
 TEST_CASE("set_debuglevel prints http.client's send/reply/header trace") {
   script_server server;
-  server.on_connection({step::read_request(),
-                        step::send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Y: 'q'\r\n\r\nok"),
-                        step::close()});
+  const std::string reply = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Y: 'q'\r\n\r\nok";
+  server.on_connection({step::read_request(), step::send(reply), step::read_request(),
+                        step::send(reply), step::close()});
   httpc::HTTPConnection conn("127.0.0.1", server.port());
   std::vector<std::string> lines;
   conn.set_debug_sink([&](std::string_view line) { lines.emplace_back(line); });
@@ -927,14 +912,10 @@ TEST_CASE("set_debuglevel prints http.client's send/reply/header trace") {
   conn.getresponse().read();
   CHECK(lines.empty());  // level 0: silent
 
-  script_server traced;
-  traced.on_connection(server_script_for_trace());
-  httpc::HTTPConnection conn2("127.0.0.1", traced.port());
-  conn2.set_debug_sink([&](std::string_view line) { lines.emplace_back(line); });
-  conn2.set_debuglevel(1);
-  conn2.request("POST", "/t", "a'b");
-  conn2.getresponse().read();
-  const std::string port = std::to_string(traced.port());
+  conn.set_debuglevel(1);
+  conn.request("POST", "/t", "a'b");
+  conn.getresponse().read();
+  const std::string port = std::to_string(server.port());
   REQUIRE(lines.size() == 5);
   CHECK(lines[0] == "send: b'POST /t HTTP/1.1\\r\\nHost: 127.0.0.1:" + port +
                         "\\r\\nAccept-Encoding: identity\\r\\nContent-Length: 3\\r\\n\\r\\n'");
@@ -1144,20 +1125,10 @@ TEST_CASE("the facade works from inside a coroutine of another io_context") {
 // --- Timeouts ---------------------------------------------------------------------
 
 TEST_CASE("timeout: connect to a listener whose backlog is full") {
-  asio::io_context io;
-  asio::ip::tcp::acceptor acceptor(io, asio::ip::tcp::v4());
-  acceptor.bind({asio::ip::address_v4::loopback(), 0});
-  acceptor.listen(0);
-  const std::uint16_t port = acceptor.local_endpoint().port();
-  std::vector<std::unique_ptr<asio::ip::tcp::socket>> fillers;
-  for (int i = 0; i < 4; ++i) {
-    fillers.push_back(std::make_unique<asio::ip::tcp::socket>(io));
-    fillers.back()->async_connect({asio::ip::address_v4::loopback(), port}, [](std::error_code) {});
-  }
-  io.run_for(100ms);
+  const httpc::test::unanswered_port unanswered;
   httpc::ConnectionOptions options;
   options.timeout = 300ms;
-  httpc::HTTPConnection conn("127.0.0.1", port, options);
+  httpc::HTTPConnection conn("127.0.0.1", unanswered.port(), options);
   const auto start = std::chrono::steady_clock::now();
   try {
     conn.connect();

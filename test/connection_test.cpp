@@ -1418,20 +1418,9 @@ TEST_CASE("timeouts: write_timeout when the server reads nothing") {
 }
 
 TEST_CASE("timeouts: connect_timeout against a listener whose backlog is full") {
-  // Linux drops a SYN when the listener's accept queue is full, so a connect
-  // to a listener with backlog 0 that never accepts stays pending.
+  const httpc::test::unanswered_port unanswered;
+  const std::uint16_t port = unanswered.port();
   asio::io_context io;
-  asio::ip::tcp::acceptor acceptor(io, asio::ip::tcp::v4());
-  acceptor.bind({asio::ip::address_v4::loopback(), 0});
-  acceptor.listen(0);
-  const std::uint16_t port = acceptor.local_endpoint().port();
-  std::vector<std::unique_ptr<asio::ip::tcp::socket>> fillers;
-  for (int i = 0; i < 4; ++i) {
-    fillers.push_back(std::make_unique<asio::ip::tcp::socket>(io));
-    fillers.back()->async_connect({asio::ip::address_v4::loopback(), port}, [](std::error_code) {});
-  }
-  io.run_for(100ms);
-  io.restart();
   bool finished = false;
   std::exception_ptr failure;
   asio::co_spawn(
@@ -1447,9 +1436,6 @@ TEST_CASE("timeouts: connect_timeout against a listener whose backlog is full") 
         CHECK(elapsed >= 290ms);
         CHECK(elapsed < 2s);
         CHECK_FALSE(c.is_open());
-        // The pending connects would keep the io_context busy.
-        for (auto& filler : fillers) filler->close();
-        acceptor.close();
       },
       [&](std::exception_ptr e) {
         finished = true;

@@ -616,6 +616,28 @@ inline std::uint16_t refused_port() {
   return socket.local_endpoint().port();
 }
 
+/// A loopback port where a connect neither succeeds nor fails, for connect
+/// timeouts: a listener with backlog 0 that never accepts, its queue filled
+/// by connects of its own (Linux then drops further SYNs).
+class unanswered_port {
+ public:
+  unanswered_port() : acceptor_(io_, asio::ip::tcp::v4()) {
+    acceptor_.bind({asio::ip::address_v4::loopback(), 0});
+    acceptor_.listen(0);
+    for (auto& filler : fillers_) {
+      filler.emplace(io_);
+      filler->async_connect(acceptor_.local_endpoint(), [](std::error_code) {});
+    }
+    io_.run_for(std::chrono::milliseconds(100));
+  }
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+
+ private:
+  asio::io_context io_;
+  asio::ip::tcp::acceptor acceptor_;
+  std::array<std::optional<asio::ip::tcp::socket>, 4> fillers_;
+};
+
 /// A scripted loopback server; see the top of this file.
 class script_server {
  public:
