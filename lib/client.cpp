@@ -572,16 +572,24 @@ void HTTPConnection::close() {
   response_.reset();
 }
 
-void HTTPConnection::putrequest(std::string_view method, std::string_view url, bool skip_host,
-                                bool skip_accept_encoding) {
+// As CPython's putrequest: a response read to its end is forgotten, and a
+// request starts only when the previous one got its response.
+request_head HTTPConnection::begin_request(std::string_view method, std::string_view url) {
   if (response_ && response_->closed) response_.reset();
   if (state_ != request_state::idle) throw CannotSendRequest(state_name(state_ == request_state::sent));
   request_head head;
   head.method = method;
   head.target = url;
+  // Through a tunnel, Host names the tunnel's end.
   head.host = tunnel_ ? tunnel_->first : host_;
   head.port = tunnel_ ? tunnel_->second : port_;
   head.tls = tls_.has_value();
+  return head;
+}
+
+void HTTPConnection::putrequest(std::string_view method, std::string_view url, bool skip_host,
+                                bool skip_accept_encoding) {
+  request_head head = begin_request(method, url);
   head.skip_host = skip_host;
   head.skip_accept_encoding = skip_accept_encoding;
   std::string start;
@@ -615,14 +623,7 @@ void HTTPConnection::request(std::string_view method, std::string_view url, Body
 
 void HTTPConnection::request(std::string_view method, std::string_view url, Body body,
                              const Headers& headers, bool encode_chunked) {
-  if (response_ && response_->closed) response_.reset();
-  if (state_ != request_state::idle) throw CannotSendRequest(state_name(state_ == request_state::sent));
-  request_head head;
-  head.method = method;
-  head.target = url;
-  head.host = tunnel_ ? tunnel_->first : host_;
-  head.port = tunnel_ ? tunnel_->second : port_;
-  head.tls = tls_.has_value();
+  request_head head = begin_request(method, url);
   head.encode_chunked = encode_chunked;
   switch (body.type()) {
     case Body::kind::none:

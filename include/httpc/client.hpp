@@ -34,9 +34,10 @@
 #include <utility>       // std::pair
 #include <vector>        // std::vector
 
-#include "httpc/error.hpp"   // httpc::error, the codes throw_error maps
-#include "httpc/fields.hpp"  // Headers
-#include "httpc/status.hpp"  // HTTP_PORT, HTTPS_PORT, the status constants, responses
+#include "httpc/error.hpp"       // httpc::error, the codes throw_error maps
+#include "httpc/fields.hpp"      // Headers
+#include "httpc/serializer.hpp"  // request_head, what a request starts with
+#include "httpc/status.hpp"      // HTTP_PORT, HTTPS_PORT, the status constants, responses
 
 namespace httpc {
 
@@ -335,6 +336,7 @@ class HTTPConnection {
       return std::string(std::string_view(value));
   }
   void putheader_values(std::string_view header, std::span<const std::string_view> values);
+  request_head begin_request(std::string_view method, std::string_view url);
   detail::channel& open_channel();
   void prepare_to_send();
   void send_output(Body& body, bool encode_chunked);
