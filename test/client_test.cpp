@@ -512,6 +512,11 @@ TEST_CASE("a refused connection is std::system_error == connection_refused") {
   } catch (const std::system_error& e) {
     CHECK(e.code() == std::errc::connection_refused);
   }
+  // As in CPython, the failed request leaves the connection "Request-sent"
+  // until close().
+  CHECK_THROWS_WITH_AS(conn.request("GET", "/"), "Request-sent", httpc::CannotSendRequest);
+  conn.close();
+  CHECK_THROWS_AS(conn.request("GET", "/"), std::system_error);
   httpc::HTTPConnection again("127.0.0.1", httpc::test::refused_port());
   CHECK_THROWS_AS(again.connect(), std::system_error);
 }
