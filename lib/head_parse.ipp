@@ -34,6 +34,13 @@ bool lower_is(const char* text, std::size_t size, const char (&lower)[N]) {
   }
 }
 
+// The framing fields' names are 10, 14, 16 and 17 bytes long: one bit test
+// passes over most other names (classify_name has the last word).
+inline bool may_be_framing(std::size_t size) {
+  constexpr std::uint64_t sizes = 1u << 10 | 1u << 14 | 1u << 16 | 1u << 17;
+  return (sizes >> (size & 63) & 1) != 0;  // a size of 74 or more is let through
+}
+
 inline bool classify_name(const char* name, std::size_t size, framing_field& kind) {
   switch (size) {
     case 10:
@@ -243,14 +250,22 @@ const char* parse_status_line(const head_request& in, Scan& scan, head_result& o
       p[12] == ' ') {
     const char* reason = p + 13;
     const char* stop = scan.find_ctl(reason);
-    const char* next = after_line_end(in, p, stop, out, error::bad_status_line);
-    if (next == nullptr) return nullptr;
+    const char* next;
+    if (in.end - stop >= 2 && std::memcmp(stop, "\r\n", 2) == 0) {
+      next = stop + 2;
+    } else {
+      next = after_line_end(in, p, stop, out, error::bad_status_line);
+      if (next == nullptr) return nullptr;
+    }
     if (static_cast<std::size_t>(next - p) > in.max_line) {
       fail(out, error::line_too_long);
       return nullptr;
     }
-    while (reason != stop && is_ws(*reason)) ++reason;
-    while (stop != reason && is_ws(stop[-1])) --stop;
+    // The line ends in CR or LF, where the first trim stops. Usually there
+    // is nothing to trim.
+    while (is_ws(*reason)) ++reason;
+    if (static_cast<unsigned char>(stop[-1]) <= ' ')
+      while (stop != reason && is_ws(stop[-1])) --stop;
     out.version = p[7] == '1' ? 11 : 10;
     out.status_code = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
     out.reason_offset = offset(in, reason);
@@ -264,9 +279,9 @@ const char* parse_status_line(const head_request& in, Scan& scan, head_result& o
 // field `entry` whose value is not folded yet: the whole value goes to the
 // fold sink with each fold, and the whitespace around it, replaced by one
 // space. Returns the start of the line after the last continuation, or
-// nullptr.
+// nullptr. `room` is how many more lines the section may have.
 template <class Scan>
-const char* parse_folded_value(const head_request& in, const char* line, std::size_t& lines,
+const char* parse_folded_value(const head_request& in, const char* line, std::size_t& room,
                                field_view::entry& entry, head_result& out) {
   std::size_t size = entry.value_size;
   const std::size_t at = in.folds.append(in.folds.context, in.begin + entry.value_offset, size);
@@ -280,7 +295,7 @@ const char* parse_folded_value(const head_request& in, const char* line, std::si
       fail(out, error::line_too_long);
       return nullptr;
     }
-    if (++lines > in.max_fields) {
+    if (room-- == 0) {
       fail(out, error::too_many_headers);
       return nullptr;
     }
@@ -306,68 +321,78 @@ template <bool MeasureLines, class Scan>
 void parse_fields(const head_request& in, Scan& scan, const char* p, head_result& out) {
   const char* const begin = in.begin;
   const char* const end = in.end;
-  field_view::entry* const fields = in.fields;
-  std::size_t lines = 0;
-  std::size_t count = 0;
-  bool last_was_framing = false;
-  const std::size_t max_fields = in.max_fields;
-  while (p != end) {
-    // Every byte that may start a field name is above SP; CR, LF, SP and
-    // HTAB are below or at it.
-    if (static_cast<unsigned char>(*p) <= ' ') {
+  if (p == end) return;
+  const char* const last = end - 1;
+  field_view::entry* slot = in.fields;
+  // The line limit as a slot: each continuation line brings it one closer.
+  field_view::entry* limit = in.fields + in.max_fields;
+  for (;;) {
+    const char* line = p;
+    const char* name_end;
+    const char* stop;
+    scan.scan_line(p, name_end, stop);
+    if (name_end == line) {
+      // No field name starts here: the end of the input, the empty line, a
+      // continuation line or a bad line.
+      if (p == end) return;
       if (*p == '\r' || *p == '\n') {
         const char* next = after_line_end(in, p, p, out, error::bad_header);
         if (next == nullptr) return;
         out.status = head_status::complete;
         out.size = static_cast<std::size_t>(next - begin);
-        out.field_count = count;
+        out.field_count = static_cast<std::size_t>(slot - in.fields);
         return;
       }
-      if (*p == ' ' || *p == '\t') {
-        // A continuation line; none may come before the first field.
-        if (count == 0) {
-          fail_line(in, out, error::bad_header, p, p);
-          return;
-        }
-        p = parse_folded_value<Scan>(in, p, lines, fields[count - 1], out);
-        if (p == nullptr) return;
-        // The value read before the fold was not the whole value.
-        if (last_was_framing) out.framing.review = true;
-        continue;
+      // A continuation line may not come before the first field.
+      if (!is_ws(*p) || slot == in.fields) {
+        fail_line(in, out, error::bad_header, p, p);
+        return;
       }
+      auto room = static_cast<std::size_t>(limit - slot);
+      p = parse_folded_value<Scan>(in, p, room, slot[-1], out);
+      if (p == nullptr) return;
+      limit = slot + room;
+      // The value read before the fold was not the whole value.
+      framing_field kind;
+      if (classify_name(begin + slot[-1].name_offset, slot[-1].name_size, kind))
+        out.framing.review = true;
+      continue;
     }
-    const char* line = p;
-    const char* name_end;
-    const char* stop;
-    scan.scan_line(p, name_end, stop);
     // RFC 9112 §5.1: no whitespace between name and colon; a line without a
-    // colon is no field line.
-    if (name_end == stop || *name_end != ':' || name_end == line) {
-      fail_line(in, out, error::bad_header, line, name_end);
-      return;
+    // colon is no field line. A tchar is no control byte, so name_end <= stop,
+    // which the usual line, ended by CRLF, holds as a byte before end.
+    const char* next;
+    if (stop < last && std::memcmp(stop, "\r\n", 2) == 0 && *name_end == ':') {
+      next = stop + 2;
+    } else {
+      if (name_end == stop || *name_end != ':') {
+        fail_line(in, out, error::bad_header, line, name_end);
+        return;
+      }
+      next = after_line_end(in, line, stop, out, error::bad_header);
+      if (next == nullptr) return;
     }
-    const char* value = name_end + 1;
-    if (value != stop && *value == ' ') ++value;
-    while (value != stop && is_ws(*value)) ++value;
-    const char* next = after_line_end(in, line, stop, out, error::bad_header);
-    if (next == nullptr) return;
     if (MeasureLines && static_cast<std::size_t>(next - line) > in.max_line) {
       fail(out, error::line_too_long);
       return;
     }
-    if (++lines > max_fields) {  // counted once whole, as the partial scan does
+    if (slot == limit) {  // counted once whole, as the partial scan does
       fail(out, error::too_many_headers);
       return;
     }
-    while (stop != value && is_ws(stop[-1])) --stop;
+    // The line ends in CR or LF, so neither trim passes stop. Usually one SP
+    // leads the value and nothing trails it.
+    const char* value = name_end + 1;
+    if (*value == ' ' && static_cast<unsigned char>(value[1]) > ' ') ++value;
+    else while (is_ws(*value)) ++value;
+    if (static_cast<unsigned char>(stop[-1]) <= ' ')
+      while (stop != value && is_ws(stop[-1])) --stop;
     const auto name_size = static_cast<std::uint32_t>(name_end - line);
-    framing_field kind;
-    last_was_framing = name_size >= 10 && classify_name(line, name_size, kind);
-    if (last_was_framing)
+    if (framing_field kind; may_be_framing(name_size) && classify_name(line, name_size, kind))
       read_framing_value(kind, value, static_cast<std::size_t>(stop - value), out.framing);
-    fields[count++] = {static_cast<std::uint32_t>(line - begin), name_size,
-                       static_cast<std::uint32_t>(value - begin),
-                       static_cast<std::uint32_t>(stop - value), 0};
+    *slot++ = {static_cast<std::uint32_t>(line - begin), name_size,
+               static_cast<std::uint32_t>(value - begin), static_cast<std::uint32_t>(stop - value),
+               0};
     p = next;
   }
 }

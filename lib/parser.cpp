@@ -27,11 +27,13 @@ void parse_fields_scalar(const head_request& request, head_result& out) noexcept
 
 namespace {
 
+// The AVX2 scanner needs BMI1 and BMI2 too (parser_avx2.cpp).
 bool has_avx2() noexcept {
 #if defined(HTTPC_NO_AVX2) || !(defined(__x86_64__) || defined(_M_X64))
   return false;
 #else
-  return __builtin_cpu_supports("avx2");
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
+         __builtin_cpu_supports("bmi2");
 #endif
 }
 
@@ -341,37 +343,6 @@ parse_result response_parser::start_simple_response(std::string_view input) noex
   return {0, parse_event::head};
 }
 
-parse_result response_parser::finish_head(std::string_view input, const detail::head_result& head,
-                                          std::error_code& ec) noexcept {
-  head_base_ = input.data();
-  head_size_ = head.size;
-  status_ = head.status_code;
-  version_ = head.version;
-  reason_offset_ = head.reason_offset;
-  reason_size_ = head.reason_size;
-  field_count_ = head.field_count;
-  restart_scan();
-  // RFC 9110 §15.2: a client must be able to parse one or more 1xx responses
-  // before the final one; 101 is final, the connection then speaks another
-  // protocol.
-  if (status_ >= 100 && status_ < 200 && status_ != 101) return {head.size, parse_event::interim};
-  if (const error e = decide_framing(head); e != error{}) return fail(ec, e);
-  switch (framing_) {
-    case body_framing::none:
-    case body_framing::content_length:
-      state_ = state::body_length;
-      remaining_ = content_length_;
-      break;
-    case body_framing::chunked:
-      state_ = state::chunk_size;
-      break;
-    case body_framing::until_close:
-      state_ = state::body_until_close;
-      break;
-  }
-  return {head.size, parse_event::head};
-}
-
 namespace {
 
 using detail::framing_facts;
@@ -409,6 +380,17 @@ void read_framing_field(framing_field kind, std::string_view value, framing_fact
   }
 }
 
+// The general reading of every framing field, for a head the scanner could
+// not read alone (rare): out of line, to keep the usual path short.
+[[gnu::noinline]] framing_facts review_framing(field_view fields) noexcept {
+  framing_facts facts;
+  for (const header_field field : fields)
+    if (framing_field kind;
+        detail::classify_framing_field(field.name.data(), field.name.size(), kind))
+      read_framing_field(kind, field.value, facts);
+  return facts;
+}
+
 }  // namespace
 
 // RFC 9112 §6.3, message body length, in its order:
@@ -419,16 +401,7 @@ void read_framing_field(framing_field kind, std::string_view value, framing_fact
 // 5. a valid Content-Length gives the length; an invalid one is an error;
 // 7. otherwise the body runs until the server closes.
 // Persistence: RFC 9112 §9.3, with CPython's reading of HTTP/1.0 keep-alive.
-error response_parser::decide_framing(const detail::head_result& head) noexcept {
-  framing_facts facts = head.framing;
-  if (facts.review) {
-    facts = {};
-    for (const header_field field : fields())
-      if (framing_field kind;
-          detail::classify_framing_field(field.name.data(), field.name.size(), kind))
-        read_framing_field(kind, field.value, facts);
-  }
-
+error response_parser::decide_framing(const framing_facts& facts) noexcept {
   if (version_ == 11) keep_alive_ = !facts.close;
   else if (version_ == 10) keep_alive_ = facts.keep && !facts.close;
   else keep_alive_ = false;
@@ -462,6 +435,38 @@ error response_parser::decide_framing(const detail::head_result& head) noexcept 
   return {};
 }
 
+parse_result response_parser::finish_head(std::string_view input, detail::head_result& head,
+                                          std::error_code& ec) noexcept {
+  head_base_ = input.data();
+  head_size_ = head.size;
+  status_ = head.status_code;
+  version_ = head.version;
+  reason_offset_ = head.reason_offset;
+  reason_size_ = head.reason_size;
+  field_count_ = head.field_count;
+  restart_scan();
+  // RFC 9110 §15.2: a client must be able to parse one or more 1xx responses
+  // before the final one; 101 is final, the connection then speaks another
+  // protocol.
+  if (status_ >= 100 && status_ < 200 && status_ != 101) return {head.size, parse_event::interim};
+  if (head.framing.review) head.framing = review_framing(fields());
+  if (const error e = decide_framing(head.framing); e != error{}) return fail(ec, e);
+  switch (framing_) {
+    case body_framing::none:
+    case body_framing::content_length:
+      state_ = state::body_length;
+      remaining_ = content_length_;
+      break;
+    case body_framing::chunked:
+      state_ = state::chunk_size;
+      break;
+    case body_framing::until_close:
+      state_ = state::body_until_close;
+      break;
+  }
+  return {head.size, parse_event::head};
+}
+
 parse_result response_parser::parse_chunked(std::string_view input, std::error_code& ec) noexcept {
   // The usual step between two chunks, "\r\n" "40\r\n" and data, in one go.
   if (state_ == state::chunk_data_end && input.size() > 4 && input[0] == '\r' &&
@@ -482,6 +487,11 @@ parse_result response_parser::parse_chunked(std::string_view input, std::error_c
       return {at + take, parse_event::body};
     }
   }
+  return parse_chunk_steps(input, ec);
+}
+
+parse_result response_parser::parse_chunk_steps(std::string_view input,
+                                                std::error_code& ec) noexcept {
   std::size_t used = 0;
   for (;;) {
     const char* p = input.data() + used;

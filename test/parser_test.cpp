@@ -8,6 +8,9 @@
 // same transcript.
 #include "httpc/parser.hpp"
 
+#include <sys/mman.h>  // a page that faults, past the input
+#include <unistd.h>    // sysconf
+
 #include <ostream>  // before doctest: it prints std::error_code through operator<<
 
 #include <doctest/doctest.h>
@@ -15,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <initializer_list>
 #include <limits>
 #include <optional>
@@ -2047,4 +2051,61 @@ TEST_CASE("options() reports the options in force") {
   CHECK(parser.options().strict);
   CHECK(parser.options().max_fields == 7);
   CHECK(parser.options().max_line_length == 65536);
+}
+
+// ===========================================================================
+// Memory: the AVX2 scanner loads 32 bytes at a time, also near the end of
+// the input, so every end of input at the end of a readable page is tried.
+
+namespace {
+
+/// What a whole-input parse gave, for comparing the scanners.
+std::string parse_summary(std::string_view input) {
+  response_parser parser;
+  std::error_code ec;
+  const httpc::parse_result r = parser.parse(input, ec);
+  std::string out = std::to_string(static_cast<int>(r.event)) + " " + std::to_string(r.consumed) +
+                    " " + ec.message();
+  if (!ec && (r.event == parse_event::head || r.event == parse_event::interim)) {
+    out += " " + std::to_string(parser.status()) + " " + std::string(parser.reason());
+    for (const auto field : parser.fields()) out += "|" + std::string(field.name) + "=" + std::string(field.value);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("input that ends where a readable page ends: no fault, and the scanners agree") {
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  void* mapped = ::mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  REQUIRE(mapped != MAP_FAILED);
+  auto* region = static_cast<char*>(mapped);
+  REQUIRE(::mprotect(region + page, page, PROT_NONE) == 0);  // a load past the page faults
+
+  const std::string heads[] = {
+      "HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Sun, 22 Nov 2026 10:00:00 GMT\r\n"
+      "Content-Type: text/plain\r\nContent-Length: 13\r\nConnection: keep-alive\r\n\r\n",
+      "HTTP/1.1 404 Not Found\nX-Long: " + std::string(100, 'v') + "\n  folded\n\n",
+      "HTTP/1.1 200 OK\r\nNo colon here\r\n\r\n",
+      "HTTP/1.0 101 Switching Protocols\r\nUpgrade: x\r\n\r\n",
+  };
+  const scanner_guard guard;
+  std::size_t compared = 0;
+  for (const std::string& head : heads) {
+    // Every prefix, ending at the page's last byte: the scan's last load
+    // starts at every distance from the end.
+    for (std::size_t size = 1; size <= head.size(); ++size) {
+      char* begin = region + page - size;
+      std::memcpy(begin, head.data(), size);
+      const std::string_view input(begin, size);
+      REQUIRE(httpc::detail::use_head_scanner("scalar"));
+      const std::string scalar = parse_summary(input);
+      if (!httpc::detail::use_head_scanner("avx2")) continue;
+      INFO("prefix of ", size, " bytes: ", preview(input));
+      CHECK(parse_summary(input) == scalar);
+      ++compared;
+    }
+  }
+  ::munmap(mapped, 2 * page);
+  if (httpc::detail::use_head_scanner("avx2")) CHECK(compared > 300);
 }

@@ -38,6 +38,7 @@ namespace httpc {
 namespace detail {
 struct head_request;
 struct head_result;
+struct framing_facts;
 }
 
 /// Limits and modes. The defaults follow CPython's http.client.
@@ -227,20 +228,26 @@ class response_parser {
     failed,
   };
 
+  // Those marked inline are defined in parser.cpp, their only user, so that
+  // they are merged into their callers even where the library is built
+  // position-independent (and its other functions might be interposed).
   parse_result parse_head(std::string_view input, std::error_code& ec) noexcept;
   parse_result parse_chunked(std::string_view input, std::error_code& ec) noexcept;
+  // All of chunked framing, a step at a time; parse_chunked does the usual
+  // step between two chunks itself, lean.
+  parse_result parse_chunk_steps(std::string_view input, std::error_code& ec) noexcept;
   parse_result parse_trailers(std::string_view input, std::error_code& ec) noexcept;
   parse_result start_simple_response(std::string_view input) noexcept;
-  parse_result finish_head(std::string_view input, const detail::head_result& head,
-                           std::error_code& ec) noexcept;
+  inline parse_result finish_head(std::string_view input, detail::head_result& head,
+                                  std::error_code& ec) noexcept;
   enum class scan_result : unsigned char { nothing_new, new_lines, end_found };
   scan_result scan_lines(std::string_view input) noexcept;
   bool over_limits(std::string_view input) const noexcept;
   error overflow(std::string_view input) const noexcept;
-  detail::head_request section_request(std::string_view input, field_view::entry* fields,
-                                       std::string& folds) const noexcept;
-  void restart_scan() noexcept;
-  error decide_framing(const detail::head_result& head) noexcept;
+  inline detail::head_request section_request(std::string_view input, field_view::entry* fields,
+                                              std::string& folds) const noexcept;
+  inline void restart_scan() noexcept;
+  inline error decide_framing(const detail::framing_facts& facts) noexcept;
   parse_result fail(std::error_code& ec, error e) noexcept;
 
   parser_options options_;
