@@ -2366,3 +2366,105 @@ TEST_CASE("nginx: a client certificate on the mTLS port") {
     CHECK(body.starts_with("SUCCESS "));
   });
 }
+
+// ============================================================================
+// Tunnels, caller-serialized heads, reuse checks
+// ============================================================================
+
+TEST_CASE("async_connect_tunnel: CONNECT, then requests to the target through the proxy") {
+  script_server proxy;  // plays the proxy, then the target behind it
+  proxy.on_connection({step::read_until("\r\n\r\n"),
+                       step::send("HTTP/1.1 200 Connection established\r\n\r\n"),
+                       step::read_request(),
+                       step::send("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\ntarget"), step::close()});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::connection c(co_await asio::this_coro::executor);
+    const httpc::Headers proxy_headers = {{"Proxy-Authorization", "Basic eDp5"}};
+    co_await c.async_connect_tunnel("127.0.0.1", proxy.port(), "target.test", 8080, proxy_headers);
+    co_await c.async_request("GET", "/");
+    auto r = co_await c.async_getresponse();
+    const std::string body = co_await r.async_read_all();
+    CHECK(body == "target");
+  });
+  REQUIRE(proxy.wait_for_requests(1, 2s));
+  CHECK(proxy.reads()[0] == "CONNECT target.test:8080 HTTP/1.0\r\nProxy-Authorization: Basic eDp5\r\n\r\n");
+  CHECK(proxy.requests()[0] == "GET / HTTP/1.1\r\nHost: target.test:8080\r\nAccept-Encoding: identity\r\n\r\n");
+}
+
+TEST_CASE("async_connect_tunnel: a refusal is tunnel_failed, with the proxy's status") {
+  script_server proxy;
+  proxy.on_connection({step::read_until("\r\n\r\n"),
+                       step::send("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n"), step::close()});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::connection c(co_await asio::this_coro::executor);
+    const std::error_code ec = co_await error_of(c.async_connect_tunnel("127.0.0.1", proxy.port(), "x.test", 443));
+    CHECK(ec == httpc::error::tunnel_failed);
+    CHECK(c.tunnel_refusal() == "403 Forbidden");
+    CHECK_FALSE(c.is_open());
+  });
+}
+
+TEST_CASE("async_send_head and async_send: a head the caller serialized, then its body") {
+  script_server server;
+  server.on_connection({step::read_request(),
+                        step::send("HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"), step::close()});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::connection c(co_await asio::this_coro::executor);
+    co_await c.async_connect("127.0.0.1", server.port());
+    const std::string head = "PUT /x HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\n";
+    co_await c.async_send_head("PUT", head);
+    const std::error_code twice = co_await error_of(c.async_send_head("PUT", head));
+    CHECK(twice == httpc::error::cannot_send_request);
+    co_await c.async_send("da");
+    co_await c.async_send("ta");
+    auto r = co_await c.async_getresponse();
+    CHECK(r.status() == 201);
+    CHECK(r.head() == "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n");
+  });
+  REQUIRE(server.wait_for_requests(1, 2s));
+  CHECK(server.requests()[0] == "PUT /x HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\ndata");
+}
+
+TEST_CASE("is_reusable: an idle connection the server closed, or sent bytes on, is not") {
+  script_server server;
+  const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+  server.on_connection({step::read_request(), step::send(ok), step::delay(300ms), step::close()});
+  server.on_connection({step::read_request(), step::send(ok + "garbage"), step::delay(300ms), step::close()});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::connection c(co_await asio::this_coro::executor);
+    CHECK_FALSE(c.is_reusable());  // closed
+    co_await c.async_connect("127.0.0.1", server.port());
+    co_await c.async_request("GET", "/");
+    auto r = co_await c.async_getresponse();
+    (void)co_await r.async_read_all();
+    CHECK(c.is_reusable());  // idle, and the server still holds it open
+    co_await sleep_for(500ms);
+    CHECK_FALSE(c.is_reusable());  // the server closed it meanwhile
+
+    httpc::connection d(co_await asio::this_coro::executor);
+    co_await d.async_connect("127.0.0.1", server.port());
+    co_await d.async_request("GET", "/");
+    auto r2 = co_await d.async_getresponse();
+    (void)co_await r2.async_read_all();
+    CHECK_FALSE(d.is_reusable());  // bytes nobody asked for are buffered
+  });
+}
+
+TEST_CASE("is_reusable over TLS: the session tickets a TLS 1.3 server sends do not count") {
+  asio::ssl::context context(asio::ssl::context::tls_client);
+  context.load_verify_file(httpc::test::test_ca());
+  context.set_verify_mode(asio::ssl::verify_peer);
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::tls_connection c(co_await asio::this_coro::executor, context);
+    co_await c.async_connect(httpc::test::nginx_tls_host, httpc::test::nginx_https_port());
+    co_await c.async_request("GET", "/small");
+    auto r = co_await c.async_getresponse();
+    (void)co_await r.async_read_all();
+    co_await sleep_for(100ms);  // the tickets have arrived by now
+    CHECK(c.is_reusable());
+    co_await c.async_request("GET", "/close");
+    auto closing = co_await c.async_getresponse();
+    (void)co_await closing.async_read_all();
+    CHECK_FALSE(c.is_reusable());
+  });
+}
