@@ -549,7 +549,9 @@ void basic_connection<Stream>::make_room() {
     return;
   }
   const std::size_t capacity = std::max(options_.receive_buffer_size, capacity_ * 2);
-  auto grown = std::make_unique<char[]>(capacity);
+  // Not zeroed: only bytes read are ever looked at, and pages never written
+  // stay out of the process's memory.
+  auto grown = std::make_unique_for_overwrite<char[]>(capacity);
   if (end_ != 0) std::memcpy(grown.get(), buffer_.get(), end_);
   buffer_ = std::move(grown);
   capacity_ = capacity;
