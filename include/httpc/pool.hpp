@@ -1,0 +1,278 @@
+#pragma once
+/// \file
+/// A connection pool over the coroutine core: keep-alive connections per
+/// origin (scheme, host, port, TLS context), limits per origin and in total,
+/// a queue with a wait timeout, idle connections closed after a while, a
+/// safe retry of requests that met a stale keep-alive connection, optional
+/// redirects, stats and per-request timings.
+///
+///     httpc::pool p(co_await asio::this_coro::executor);
+///     httpc::buffered_response r = co_await p.async_request("GET", "https://example.org/");
+///     // r.status, r.headers, r.body
+///
+///     httpc::streaming_response s = co_await p.async_stream("GET", "http://127.0.0.1:8080/big");
+///     std::size_t n = co_await s.async_read_some(asio::buffer(buf));  // 0 at the end
+///
+/// Safe on a multi-threaded io_context: the pool's state lives on a strand,
+/// each connection on a strand of its own. Operations may be cancelled
+/// (per-operation cancellation slots, e.g. `||` with a timer); a connection
+/// whose exchange was interrupted is closed, never reused. Completion tokens
+/// as in the core: none gives an `asio::awaitable` that throws
+/// `std::system_error`; any other token completes with
+/// `void(std::error_code, T)`.
+
+#include <asio/any_io_executor.hpp>  // the pool's executor
+#include <asio/awaitable.hpp>        // the default result
+#include <asio/buffer.hpp>           // streaming reads
+#include <asio/ssl/context.hpp>      // the TLS context of an origin
+#include <asio/use_awaitable.hpp>    // the default completion token
+#include <chrono>                    // timeouts, timings
+#include <cstddef>                   // std::size_t
+#include <cstdint>                   // counters
+#include <functional>                // the timings callback
+#include <limits>                    // "no limit"
+#include <memory>                    // the shared pool state, the lease
+#include <optional>                  // optional settings and lookups
+#include <string>                    // method, bodies
+#include <string_view>               // names, views
+#include <system_error>              // std::error_code
+#include <tuple>                     // operation results
+#include <variant>                   // a plain or TLS response
+
+#include "httpc/async.hpp"
+#include "httpc/fields.hpp"
+#include "httpc/url.hpp"
+
+namespace httpc {
+
+/// Where the time of one request went (pool_options::on_timings). Zero for
+/// a phase that did not happen (no connect on a reused connection).
+struct request_timings {
+  std::chrono::nanoseconds queued{};      ///< waiting for a connection
+  std::chrono::nanoseconds resolve{};     ///< DNS
+  std::chrono::nanoseconds connect{};     ///< TCP connect
+  std::chrono::nanoseconds handshake{};   ///< TLS handshake
+  std::chrono::nanoseconds first_byte{};  ///< from the start until the response head was read
+  std::chrono::nanoseconds total{};       ///< until the operation completed
+  std::string_view method;                ///< the request's first method
+  const url* target = nullptr;            ///< the URL requested last (after redirects)
+  int status = 0;                         ///< the final status; 0 without a response
+  std::error_code error;                  ///< how the operation ended
+  bool reused = false;                    ///< the last attempt used a kept-alive connection
+  unsigned retries = 0;                   ///< stale connections retried on fresh ones
+  unsigned redirects = 0;                 ///< redirects followed
+};
+
+/// Settings of a pool.
+struct pool_options {
+  std::size_t max_per_origin = 6;                ///< connections to one origin
+  std::size_t max_total = 64;                    ///< connections in all
+  std::chrono::milliseconds idle_timeout{30000};  ///< an idle connection is closed after this
+  /// How long a request may wait for a connection at the limits; then
+  /// std::errc::timed_out. Empty: as long as it takes.
+  std::optional<std::chrono::milliseconds> wait_timeout;
+  /// What every connection starts with (parser limits, receive buffer);
+  /// the request's timeouts replace its timeouts.
+  connection_options connection{};
+  /// For https: a context of the caller's, which must outlive the pool;
+  /// null: one made by make_tls_context() (the system trust store).
+  asio::ssl::context* tls_context = nullptr;
+  /// Called once per request when it completes, on the thread that completes it.
+  std::function<void(const request_timings&)> on_timings;
+};
+
+/// Settings of one request. Timeouts are off when empty.
+struct request_options {
+  std::optional<std::chrono::milliseconds> connect_timeout;  ///< resolve, connect, TLS handshake
+  std::optional<std::chrono::milliseconds> write_timeout;    ///< each write
+  std::optional<std::chrono::milliseconds> read_timeout;     ///< each read: the idle time allowed
+  /// The whole operation: queue, connect, request, response head, and for
+  /// async_request the body.
+  std::optional<std::chrono::milliseconds> total_timeout;
+  /// async_request: a larger body is error::body_too_large.
+  std::size_t body_limit = 64 * 1024 * 1024;
+  /// Follow 301, 302, 303 (as GET without a body), 307 and 308 (same method
+  /// and body, when the body can be sent again). Across origins the
+  /// Authorization field is dropped.
+  bool follow_redirects = false;
+  /// More redirects than this: the last redirect response is the result.
+  std::size_t max_redirects = 5;
+  /// User information in the URL becomes `Authorization: Basic` (RFC 7617);
+  /// without this it makes the URL invalid.
+  bool basic_auth = false;
+  /// For https: this context instead of the pool's (an origin of its own).
+  asio::ssl::context* tls_context = nullptr;
+};
+
+/// Counts a service can export.
+struct pool_stats {
+  std::size_t open = 0;       ///< connections open or opening
+  std::size_t idle = 0;       ///< kept alive, waiting for a request
+  std::size_t in_use = 0;     ///< open minus idle
+  std::size_t queued = 0;     ///< requests waiting for a connection
+  std::uint64_t requests = 0;  ///< requests completed, successfully or not
+  std::uint64_t retries = 0;  ///< requests sent again after a stale keep-alive connection
+};
+
+/// A whole response, body included (pool::async_request).
+struct buffered_response {
+  int status = 0;
+  std::string reason;
+  int version = 0;   ///< 11, 10 (9 in lenient mode)
+  Headers headers;   ///< in arrival order, values trimmed
+  std::string body;
+  url final_url;     ///< the URL that answered (differs after redirects)
+
+  /// The first field of that name (case-insensitive).
+  std::optional<std::string_view> header(std::string_view name) const noexcept;
+};
+
+namespace detail {
+
+class pool_state;
+struct pooled_connection;
+
+// Returns a connection to its pool (which keeps it only when it is idle
+// with nothing unread, and closes it otherwise).
+struct lease_return {
+  std::shared_ptr<pool_state> pool;
+  void operator()(pooled_connection* connection) const noexcept;
+};
+using lease = std::unique_ptr<pooled_connection, lease_return>;
+
+/// One request as the operation keeps it: everything copied but the body bytes.
+struct request_spec {
+  std::string method;
+  url target;
+  std::error_code url_error;
+  request_body body;
+  Headers headers;
+  request_options options;
+};
+
+request_spec make_request_spec(std::string_view method, std::string_view target, request_body body,
+                               const Headers& headers, request_options options);
+request_spec make_request_spec(std::string_view method, const url& target, request_body body,
+                               const Headers& headers, request_options options);
+
+}  // namespace detail
+
+/// A response whose body is read as a stream; it holds its pooled
+/// connection. Read to the end, the connection goes back to the pool;
+/// destroyed earlier (or after an error), the connection is closed.
+class streaming_response {
+ public:
+  streaming_response() = default;
+  streaming_response(streaming_response&&) noexcept = default;
+  streaming_response& operator=(streaming_response&&) noexcept = default;
+
+  int status() const noexcept { return status_; }
+  std::string_view reason() const noexcept { return reason_; }
+  int version() const noexcept { return version_; }
+  const Headers& headers() const noexcept { return headers_; }
+  /// The first field of that name (case-insensitive).
+  std::optional<std::string_view> header(std::string_view name) const noexcept;
+  /// The URL that answered (differs after redirects).
+  const url& final_url() const noexcept { return final_url_; }
+  /// The whole body was read (the connection is back in the pool).
+  bool done() const noexcept { return done_; }
+
+  /// Reads body bytes into `buffer`: at most its size, 0 at the end.
+  template <class CompletionToken = asio::use_awaitable_t<>>
+  auto async_read_some(asio::mutable_buffer buffer, CompletionToken&& token = {}) {
+    return detail::complete(executor_, read_some_op(buffer), std::forward<CompletionToken>(token));
+  }
+  /// The rest of the body; more than `limit` bytes is error::body_too_large.
+  template <class CompletionToken = asio::use_awaitable_t<>>
+  auto async_read_all(std::size_t limit = std::numeric_limits<std::size_t>::max(),
+                      CompletionToken&& token = {}) {
+    return detail::complete(executor_, read_all_op(limit), std::forward<CompletionToken>(token));
+  }
+
+ private:
+  friend class detail::pool_state;
+  asio::awaitable<std::tuple<std::error_code, std::size_t>> read_some_op(asio::mutable_buffer buffer);
+  asio::awaitable<std::tuple<std::error_code, std::string>> read_all_op(std::size_t limit);
+  void finish(std::error_code ec) noexcept;
+
+  asio::any_io_executor executor_;
+  int status_ = 0;
+  std::string reason_;
+  int version_ = 0;
+  Headers headers_;
+  url final_url_;
+  bool done_ = false;
+  std::error_code failure_;  // a read failed: the connection is gone
+  std::variant<std::monostate, response, tls_response> body_;
+  detail::lease lease_;  // the connection that body_ reads from
+};
+
+/// The pool. Movable; operations in flight keep its state alive, and
+/// destroying it closes the idle connections and fails queued requests
+/// with operation_aborted.
+class pool {
+ public:
+  using executor_type = asio::any_io_executor;
+
+  explicit pool(const executor_type& executor, pool_options options = {});
+  pool(pool&&) noexcept = default;
+  pool& operator=(pool&&) noexcept;
+  ~pool();
+
+  executor_type get_executor() const noexcept { return executor_; }
+  /// A snapshot; callable from any thread.
+  pool_stats stats() const noexcept;
+
+  /// Sends a request and reads the whole response. `body` bytes are not
+  /// copied: they must stay valid until the operation completes. A request
+  /// that fails on a kept-alive connection before any response byte arrived
+  /// is sent once more on a new connection when its body can be sent again
+  /// (none, bytes; a stream only for an idempotent method, if it was not
+  /// read yet).
+  template <class CompletionToken = asio::use_awaitable_t<>>
+  auto async_request(std::string_view method, std::string_view target, request_body body = {},
+                     const Headers& headers = {}, request_options options = {},
+                     CompletionToken&& token = {}) {
+    return detail::complete(
+        executor_, request_op(state_, detail::make_request_spec(method, target, std::move(body), headers, std::move(options))),
+        std::forward<CompletionToken>(token));
+  }
+  template <class CompletionToken = asio::use_awaitable_t<>>
+  auto async_request(std::string_view method, const url& target, request_body body = {},
+                     const Headers& headers = {}, request_options options = {},
+                     CompletionToken&& token = {}) {
+    return detail::complete(
+        executor_, request_op(state_, detail::make_request_spec(method, target, std::move(body), headers, std::move(options))),
+        std::forward<CompletionToken>(token));
+  }
+
+  /// As async_request, but completes with the head: the body is read from
+  /// the streaming_response, which holds the connection meanwhile.
+  template <class CompletionToken = asio::use_awaitable_t<>>
+  auto async_stream(std::string_view method, std::string_view target, request_body body = {},
+                    const Headers& headers = {}, request_options options = {},
+                    CompletionToken&& token = {}) {
+    return detail::complete(
+        executor_, stream_op(state_, detail::make_request_spec(method, target, std::move(body), headers, std::move(options))),
+        std::forward<CompletionToken>(token));
+  }
+  template <class CompletionToken = asio::use_awaitable_t<>>
+  auto async_stream(std::string_view method, const url& target, request_body body = {},
+                    const Headers& headers = {}, request_options options = {},
+                    CompletionToken&& token = {}) {
+    return detail::complete(
+        executor_, stream_op(state_, detail::make_request_spec(method, target, std::move(body), headers, std::move(options))),
+        std::forward<CompletionToken>(token));
+  }
+
+ private:
+  static asio::awaitable<std::tuple<std::error_code, buffered_response>> request_op(
+      std::shared_ptr<detail::pool_state> state, detail::request_spec spec);
+  static asio::awaitable<std::tuple<std::error_code, streaming_response>> stream_op(
+      std::shared_ptr<detail::pool_state> state, detail::request_spec spec);
+
+  executor_type executor_;
+  std::shared_ptr<detail::pool_state> state_;
+};
+
+}  // namespace httpc

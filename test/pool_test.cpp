@@ -1,0 +1,893 @@
+// Tests of the connection pool (httpc/pool.hpp): against the scripted
+// loopback server (test/support/script_server.hpp), which counts the
+// connections it accepts and misbehaves on cue, and against nginx
+// (test/support/nginx.hpp), on one thread and on four.
+//
+// Every test is bounded: the io_context runs for a limited time, and a test
+// that did not finish fails. g++ 12 rejects a co_await inside doctest's
+// macros and a braced Headers list inside a co_await expression: results go
+// into locals first, header lists into named variables.
+#include "httpc/pool.hpp"
+
+#include "support/nginx.hpp"
+#include "support/script_server.hpp"
+
+#include <ostream>  // before doctest: it prints std::error_code through operator<<
+
+#include <doctest/doctest.h>
+
+#include <asio/detached.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/strand.hpp>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <exception>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+using namespace asio::experimental::awaitable_operators;
+using httpc::test::script_server;
+using httpc::test::step;
+using steady = std::chrono::steady_clock;
+
+template <class Make>
+void run_bounded(Make make, std::chrono::milliseconds bound = 5s) {
+  asio::io_context io;
+  bool finished = false;
+  std::exception_ptr failure;
+  asio::co_spawn(io, make(), [&](std::exception_ptr e) {
+    finished = true;
+    failure = e;
+  });
+  io.run_for(bound);
+  REQUIRE_MESSAGE(finished, "the test did not finish within " << bound.count() << " ms");
+  if (failure) std::rethrow_exception(failure);
+}
+
+template <class T>
+asio::awaitable<std::error_code> error_of(asio::awaitable<T> operation) {
+  std::error_code ec;
+  try {
+    co_await std::move(operation);
+  } catch (const std::system_error& e) {
+    ec = e.code();
+  }
+  co_return ec;
+}
+
+asio::awaitable<void> sleep_for(std::chrono::milliseconds how_long) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, how_long);
+  co_await timer.async_wait(asio::use_awaitable);
+}
+
+std::string with_length(std::string_view body, std::string_view fields = "") {
+  return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" +
+         std::string(fields) + "\r\n" + std::string(body);
+}
+
+std::string redirect(int status, std::string_view location) {
+  return "HTTP/1.1 " + std::to_string(status) + " Moved\r\nLocation: " + std::string(location) +
+         "\r\nContent-Length: 5\r\n\r\nmoved";
+}
+
+std::string url_of(const script_server& server, std::string_view path) {
+  return "http://127.0.0.1:" + std::to_string(server.port()) + std::string(path);
+}
+
+void check_server(const script_server& server, std::size_t connections) {
+  CHECK(server.wait_for_finished(connections, 3s));
+  CHECK(server.connections() == connections);
+  const auto errors = server.errors();
+  for (const auto& e : errors) MESSAGE("server: " << e);
+  CHECK(errors.empty());
+}
+
+/// What an exception says, for a failure message.
+std::string describe(const std::exception_ptr& e) {
+  if (!e) return "no exception";
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    return x.what();
+  }
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
+}  // namespace
+
+// ============================================================================
+// Reuse and limits
+// ============================================================================
+
+TEST_CASE("reuse: sequential requests share one kept-alive connection") {
+  script_server server;
+  server.on_connection({step::read_request(), step::send(with_length("one")), step::read_request(),
+                        step::send(with_length("two")), step::read_request(),
+                        step::send(with_length("three")), step::expect_close()});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor);
+    const auto a = co_await pool.async_request("GET", url_of(server, "/1"));
+    const auto b = co_await pool.async_request("GET", url_of(server, "/2"));
+    auto s = co_await pool.async_stream("GET", url_of(server, "/3"));
+    CHECK(a.body == "one");
+    CHECK(a.status == 200);
+    CHECK(a.header("content-length") == std::optional<std::string_view>("3"));
+    CHECK(b.body == "two");
+    CHECK(pool.stats().in_use == 1);  // held by the streaming response
+    const std::string three = co_await s.async_read_all();
+    CHECK(three == "three");
+    CHECK(s.done());
+    const auto stats = pool.stats();
+    CHECK(stats.open == 1);
+    CHECK(stats.idle == 1);
+    CHECK(stats.in_use == 0);
+    CHECK(stats.requests == 3);
+  });  // the pool's end closes the idle connection: expect_close
+  check_server(server, 1);
+  const auto requests = server.requests();
+  REQUIRE(requests.size() == 3);
+  CHECK(starts_with(requests[0], "GET /1 HTTP/1.1\r\nHost: 127.0.0.1:"));
+}
+
+TEST_CASE("limits: per origin; requests over the limit queue and share the connections") {
+  script_server server;
+  // The second responses are slow too: a connection that is back first must
+  // not serve a third request while the other is still busy.
+  for (int i = 0; i < 2; ++i)
+    server.on_connection({step::read_request(), step::delay(150ms), step::send(with_length("a")),
+                          step::read_request(), step::delay(150ms), step::send(with_length("b")),
+                          step::expect_close()});
+  httpc::pool_options options;
+  options.max_per_origin = 2;
+  run_bounded([&]() -> asio::awaitable<void> {
+    const auto executor = co_await asio::this_coro::executor;
+    httpc::pool pool(executor, options);
+    int done = 0;
+    std::vector<std::string> bodies;
+    for (int i = 0; i < 4; ++i) {
+      asio::co_spawn(executor, pool.async_request("GET", url_of(server, "/")),
+                     [&](std::exception_ptr e, httpc::buffered_response r) {
+                       CHECK_MESSAGE(!e, describe(e));
+                       bodies.push_back(r.body);
+                       ++done;
+                     });
+    }
+    co_await sleep_for(60ms);
+    const auto during = pool.stats();
+    CHECK(during.open == 2);
+    CHECK(during.in_use == 2);
+    CHECK(during.queued == 2);
+    for (int i = 0; i < 200 && done < 4; ++i) co_await sleep_for(5ms);
+    CHECK(done == 4);
+    std::sort(bodies.begin(), bodies.end());
+    CHECK(bodies == std::vector<std::string>{"a", "a", "b", "b"});
+    CHECK(pool.stats().queued == 0);
+    CHECK(pool.stats().idle == 2);
+  });
+  check_server(server, 2);
+}
+
+TEST_CASE("limits: in total; an idle connection of another origin makes room") {
+  script_server first;
+  script_server second;
+  first.on_connection({step::read_request(), step::delay(100ms), step::send(with_length("first")),
+                       step::expect_close()});
+  second.on_connection({step::read_request(), step::send(with_length("second")), step::expect_close()});
+  httpc::pool_options options;
+  options.max_total = 1;
+  run_bounded([&]() -> asio::awaitable<void> {
+    const auto executor = co_await asio::this_coro::executor;
+    httpc::pool pool(executor, options);
+    std::optional<std::string> got;
+    asio::co_spawn(executor, pool.async_request("GET", url_of(first, "/")),
+                   [&](std::exception_ptr e, httpc::buffered_response r) {
+                     CHECK_FALSE(e);
+                     got = r.body;
+                   });
+    co_await sleep_for(30ms);
+    CHECK(pool.stats().open == 1);
+    // Waits for the first origin's connection, which is then closed for it.
+    const auto r = co_await pool.async_request("GET", url_of(second, "/"));
+    CHECK(r.body == "second");
+    CHECK(got == std::optional<std::string>("first"));
+    CHECK(pool.stats().open == 1);
+    CHECK(first.wait_for_finished(1, 2s));  // its expect_close saw the close
+  });
+  check_server(first, 1);
+  check_server(second, 1);
+}
+
+TEST_CASE("limits: the pool-wait timeout") {
+  script_server server;
+  server.on_connection({step::read_request(), step::delay(400ms), step::send(with_length("slow")),
+                        step::expect_close()});
+  httpc::pool_options options;
+  options.max_per_origin = 1;
+  options.wait_timeout = 100ms;
+  run_bounded([&]() -> asio::awaitable<void> {
+    const auto executor = co_await asio::this_coro::executor;
+    httpc::pool pool(executor, options);
+    std::optional<std::string> slow;
+    asio::co_spawn(executor, pool.async_request("GET", url_of(server, "/")),
+                   [&](std::exception_ptr e, httpc::buffered_response r) {
+                     CHECK_FALSE(e);
+                     slow = r.body;
+                   });
+    co_await sleep_for(20ms);
+    const auto start = steady::now();
+    const auto ec = co_await error_of(pool.async_request("GET", url_of(server, "/")));
+    const auto waited = steady::now() - start;
+    CHECK(ec == std::errc::timed_out);
+    CHECK(waited >= 90ms);
+    CHECK(waited < 350ms);
+    CHECK(pool.stats().queued == 0);
+    for (int i = 0; i < 200 && !slow; ++i) co_await sleep_for(5ms);
+    CHECK(slow == std::optional<std::string>("slow"));
+  });
+  check_server(server, 1);
+}
+
+TEST_CASE("idle timeout: an idle connection is closed, the next request opens another") {
+  script_server server;
+  server.on_connection({step::read_request(), step::send(with_length("a")), step::expect_close(2s)});
+  server.on_connection({step::read_request(), step::send(with_length("b")), step::expect_close()});
+  httpc::pool_options options;
+  options.idle_timeout = 100ms;
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor, options);
+    const auto a = co_await pool.async_request("GET", url_of(server, "/"));
+    CHECK(a.body == "a");
+    CHECK(pool.stats().idle == 1);
+    co_await sleep_for(250ms);
+    CHECK(pool.stats().open == 0);
+    CHECK(server.wait_for_finished(1, 1s));
+    const auto b = co_await pool.async_request("GET", url_of(server, "/"));
+    CHECK(b.body == "b");
+  });
+  check_server(server, 2);
+}
+
+// ============================================================================
+// Stale connections and the safe retry
+// ============================================================================
+
+TEST_CASE("retry: a kept-alive connection closed when the next request arrives; sent again") {
+  script_server server;
+  server.on_connection({step::read_request(), step::send(with_length("first")), step::read_request(),
+                        step::close()});
+  server.on_connection({step::read_request(), step::send(with_length("again")), step::read_request(),
+                        step::close()});
+  server.on_connection({step::read_request(), step::send(with_length("posted")), step::expect_close()});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor);
+    const auto first = co_await pool.async_request("GET", url_of(server, "/"));
+    CHECK(first.body == "first");
+    const auto again = co_await pool.async_request("GET", url_of(server, "/"));
+    CHECK(again.body == "again");
+    CHECK(pool.stats().retries == 1);
+    // Bytes can be sent again: a POST too, before any response byte.
+    const auto posted = co_await pool.async_request("POST", url_of(server, "/p"), "data");
+    CHECK(posted.body == "posted");
+    CHECK(pool.stats().retries == 2);
+  });
+  check_server(server, 3);
+  const auto requests = server.requests();
+  REQUIRE(requests.size() == 5);
+  CHECK(requests[3] == requests[4]);  // the same POST, body included, twice
+  CHECK(requests[4].ends_with("\r\n\r\ndata"));
+}
+
+TEST_CASE("retry: a connection the server closed while idle is not used") {
+  script_server server;
+  server.on_connection({step::read_request(), step::send(with_length("first")), step::close()});
+  server.on_connection({step::read_request(), step::send(with_length("second")), step::expect_close()});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor);
+    const auto first = co_await pool.async_request("GET", url_of(server, "/"));
+    co_await sleep_for(50ms);  // the server's FIN arrives meanwhile
+    // A streaming POST is never sent twice; this one goes on a new connection at once.
+    int pieces = 0;
+    httpc::request_body::source source = [&]() -> asio::awaitable<std::optional<std::string>> {
+      if (pieces++ == 0) co_return std::string("streamed");
+      co_return std::nullopt;
+    };
+    const auto second = co_await pool.async_request("POST", url_of(server, "/"), source);
+    CHECK(first.body == "first");
+    CHECK(second.body == "second");
+    CHECK(pool.stats().retries == 0);
+  });
+  check_server(server, 2);
+}
+
+TEST_CASE("retry: never for a non-idempotent streaming body") {
+  script_server server;
+  server.on_connection({step::read_request(), step::send(with_length("first")), step::read_request(),
+                        step::close()});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor);
+    const auto first = co_await pool.async_request("GET", url_of(server, "/"));
+    CHECK(first.body == "first");
+    int pieces = 0;
+    httpc::request_body::source source = [&]() -> asio::awaitable<std::optional<std::string>> {
+      if (pieces++ == 0) co_return std::string("once");
+      co_return std::nullopt;
+    };
+    const auto ec = co_await error_of(pool.async_request("POST", url_of(server, "/"), source));
+    CHECK(ec == httpc::error::remote_disconnected);
+    CHECK(pool.stats().retries == 0);
+    CHECK(pool.stats().open == 0);
+    co_await sleep_for(50ms);
+  });
+  check_server(server, 1);
+}
+
+TEST_CASE("retry: never on a fresh connection, nor after a response byte") {
+  script_server server;
+  server.on_connection({step::read_request(), step::reset()});
+  server.on_connection({step::read_request(),
+                        step::send("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc"), step::reset()});
+  server.on_connection({step::read_request(), step::send(with_length("ok")), step::read_request(),
+                        step::send("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc"), step::reset()});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor);
+    const auto fresh = co_await error_of(pool.async_request("GET", url_of(server, "/")));
+    CHECK(fresh == std::errc::connection_reset);
+    const auto mid_body = co_await error_of(pool.async_request("GET", url_of(server, "/")));
+    CHECK((mid_body == std::errc::connection_reset || mid_body == httpc::error::incomplete_body));
+    const auto ok = co_await pool.async_request("GET", url_of(server, "/"));
+    CHECK(ok.body == "ok");
+    const auto reused = co_await error_of(pool.async_request("GET", url_of(server, "/")));
+    CHECK((reused == std::errc::connection_reset || reused == httpc::error::incomplete_body));
+    CHECK(pool.stats().retries == 0);
+    co_await sleep_for(50ms);
+  });
+  check_server(server, 3);
+}
+
+// ============================================================================
+// Timeouts and cancellation
+// ============================================================================
+
+TEST_CASE("timeouts: a stalled response is read_timeout; total_timeout bounds the whole") {
+  script_server server;
+  server.on_connection({step::read_request(), step::stall(500ms)});
+  server.on_connection({step::read_request(),
+                        step::send("HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n0123456789"),
+                        step::delay(60ms), step::send("0123456789"), step::stall(500ms)});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor);
+    httpc::request_options options;
+    options.read_timeout = 100ms;
+    auto start = steady::now();
+    const auto stalled = co_await error_of(pool.async_request("GET", url_of(server, "/"), {}, {}, options));
+    CHECK(stalled == std::errc::timed_out);
+    CHECK(steady::now() - start < 800ms);
+    CHECK(pool.stats().open == 0);
+    // Steady but slow: fine for read_timeout, too slow for the total.
+    options.read_timeout = 300ms;
+    options.total_timeout = 100ms;
+    start = steady::now();
+    const auto slow = co_await error_of(pool.async_request("GET", url_of(server, "/"), {}, {}, options));
+    CHECK(slow == std::errc::timed_out);
+    CHECK(steady::now() - start < 400ms);
+    co_await sleep_for(20ms);
+    CHECK(pool.stats().open == 0);
+  });
+  check_server(server, 2);
+}
+
+TEST_CASE("cancellation: a queued request, then a running one; the pool stays consistent") {
+  script_server server;
+  server.on_connection({step::read_request(), step::delay(300ms), step::send(with_length("first")),
+                        step::read_request(), step::stall(500ms)});
+  server.on_connection({step::read_request(), step::send(with_length("after")), step::expect_close()});
+  httpc::pool_options options;
+  options.max_per_origin = 1;
+  run_bounded([&]() -> asio::awaitable<void> {
+    const auto executor = co_await asio::this_coro::executor;
+    httpc::pool pool(executor, options);
+    std::optional<std::string> first;
+    asio::co_spawn(executor, pool.async_request("GET", url_of(server, "/")),
+                   [&](std::exception_ptr e, httpc::buffered_response r) {
+                     CHECK_FALSE(e);
+                     first = r.body;
+                   });
+    co_await sleep_for(20ms);
+    asio::steady_timer timer(executor, 50ms);
+    const auto queued = co_await (pool.async_request("GET", url_of(server, "/q")) ||
+                                  timer.async_wait(asio::use_awaitable));
+    CHECK(queued.index() == 1);
+    CHECK(pool.stats().queued == 0);
+    for (int i = 0; i < 200 && !first; ++i) co_await sleep_for(5ms);
+    CHECK(first == std::optional<std::string>("first"));
+    CHECK(pool.stats().idle == 1);
+
+    // Running: the server never answers; the connection is closed, not reused.
+    timer.expires_after(100ms);
+    const auto running = co_await (pool.async_request("GET", url_of(server, "/r")) ||
+                                   timer.async_wait(asio::use_awaitable));
+    CHECK(running.index() == 1);
+    co_await sleep_for(20ms);
+    CHECK(pool.stats().open == 0);
+    const auto after = co_await pool.async_request("GET", url_of(server, "/"));
+    CHECK(after.body == "after");
+  });
+  const auto requests = server.requests();
+  REQUIRE(requests.size() == 3);
+  CHECK(starts_with(requests[1], "GET /r "));  // the cancelled queued request was never sent
+  check_server(server, 2);
+}
+
+TEST_CASE("cancellation: reading a streaming body") {
+  script_server server;
+  server.on_connection({step::read_request(),
+                        step::send("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc"), step::stall(500ms)});
+  run_bounded([&]() -> asio::awaitable<void> {
+    const auto executor = co_await asio::this_coro::executor;
+    httpc::pool pool(executor);
+    auto s = co_await pool.async_stream("GET", url_of(server, "/"));
+    std::array<char, 64> buffer{};
+    const auto n = co_await s.async_read_some(asio::buffer(buffer));
+    CHECK(n == 3);
+    asio::steady_timer timer(executor, 50ms);
+    const auto result = co_await (s.async_read_some(asio::buffer(buffer)) || timer.async_wait(asio::use_awaitable));
+    CHECK(result.index() == 1);
+    CHECK_FALSE(s.done());
+    const auto again = co_await error_of(s.async_read_some(asio::buffer(buffer)));
+    CHECK(again == asio::error::operation_aborted);
+    co_await sleep_for(20ms);
+    CHECK(pool.stats().open == 0);
+  });
+  check_server(server, 1);
+}
+
+// ============================================================================
+// What goes back to the pool
+// ============================================================================
+
+TEST_CASE("release: an unread body or bytes past the response close the connection") {
+  script_server server;
+  server.on_connection({step::read_request(), step::send(with_length(std::string(1000, 'u'))),
+                        step::expect_close()});
+  server.on_connection({step::read_request(), step::send(with_length("x") + "HTTP/1.1 200 OK\r\n"),
+                        step::expect_close()});
+  server.on_connection({step::read_request(), step::send(with_length("streamed")), step::read_request(),
+                        step::send(with_length("reused")), step::expect_close()});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor);
+    {
+      auto unread = co_await pool.async_stream("GET", url_of(server, "/"));
+      CHECK(unread.status() == 200);
+    }
+    co_await sleep_for(20ms);
+    CHECK(pool.stats().open == 0);
+    const auto leftover = co_await pool.async_request("GET", url_of(server, "/"));
+    CHECK(leftover.body == "x");
+    co_await sleep_for(20ms);
+    CHECK(pool.stats().open == 0);
+    auto streamed = co_await pool.async_stream("GET", url_of(server, "/"));
+    std::string body;
+    std::array<char, 3> piece{};
+    for (int i = 0; i < 10; ++i) {
+      const auto n = co_await streamed.async_read_some(asio::buffer(piece));
+      if (n == 0) break;
+      body.append(piece.data(), n);
+    }
+    CHECK(body == "streamed");
+    CHECK(streamed.done());
+    CHECK(pool.stats().idle == 1);
+    const auto reused = co_await pool.async_request("GET", url_of(server, "/"));
+    CHECK(reused.body == "reused");
+  });
+  check_server(server, 3);
+}
+
+TEST_CASE("release: a streamed response without a body gives its connection back at once") {
+  script_server server;
+  server.on_connection({step::read_request(), step::send("HTTP/1.1 200 OK\r\nContent-Length: 16\r\n\r\n"),
+                        step::read_request(), step::send("HTTP/1.1 204 No Content\r\n\r\n"),
+                        step::read_request(), step::send(with_length("last")), step::expect_close()});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor);
+    auto head = co_await pool.async_stream("HEAD", url_of(server, "/"));
+    CHECK(head.done());
+    CHECK(head.header("Content-Length") == std::optional<std::string_view>("16"));
+    auto no_content = co_await pool.async_stream("GET", url_of(server, "/"));
+    CHECK(no_content.status() == 204);
+    CHECK(no_content.done());
+    std::array<char, 8> buffer{};
+    const auto n = co_await no_content.async_read_some(asio::buffer(buffer));
+    CHECK(n == 0);
+    const auto last = co_await pool.async_request("GET", url_of(server, "/"));
+    CHECK(last.body == "last");
+  });
+  check_server(server, 1);
+}
+
+TEST_CASE("release: a body over the limit is body_too_large, and its connection is closed") {
+  script_server server;
+  server.on_connection({step::read_request(), step::send(with_length(std::string(100, 'b'))),
+                        step::expect_close()});
+  server.on_connection({step::read_request(), step::send(with_length("small")), step::expect_close()});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor);
+    httpc::request_options options;
+    options.body_limit = 10;
+    const auto ec = co_await error_of(pool.async_request("GET", url_of(server, "/"), {}, {}, options));
+    CHECK(ec == httpc::error::body_too_large);
+    const auto small = co_await pool.async_request("GET", url_of(server, "/"), {}, {}, options);
+    CHECK(small.body == "small");
+  });
+  check_server(server, 2);
+}
+
+// ============================================================================
+// Redirects, URLs, credentials
+// ============================================================================
+
+TEST_CASE("redirects: off by default, followed when asked, bounded") {
+  script_server server;
+  server.on_connection({
+      step::read_request(), step::send(redirect(302, "/b")),                     // off
+      step::read_request(), step::send(redirect(302, "/b")),                     // followed
+      step::read_request(), step::send(with_length("at b")),
+      step::read_request(), step::send(redirect(303, "b?x=1")),                  // POST -> GET
+      step::read_request(), step::send(with_length("seen")),
+      step::read_request(), step::send(redirect(307, "/kept")),                  // POST kept
+      step::read_request(), step::send(with_length("kept")),
+      step::read_request(), step::send(redirect(301, "/loop")),                  // bounded
+      step::read_request(), step::send(redirect(301, "/loop")),
+      step::read_request(), step::send(redirect(301, "/loop")),
+      step::expect_close()});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor);
+    const auto off = co_await pool.async_request("GET", url_of(server, "/a"));
+    CHECK(off.status == 302);
+    CHECK(off.body == "moved");
+    httpc::request_options follow;
+    follow.follow_redirects = true;
+    const auto followed = co_await pool.async_request("GET", url_of(server, "/a"), {}, {}, follow);
+    CHECK(followed.status == 200);
+    CHECK(followed.body == "at b");
+    CHECK(followed.final_url.target == "/b");
+    const auto see_other = co_await pool.async_request("POST", url_of(server, "/dir/a"), "form", {}, follow);
+    CHECK(see_other.body == "seen");
+    CHECK(see_other.final_url.target == "/dir/b?x=1");
+    const auto kept = co_await pool.async_request("POST", url_of(server, "/a"), "again", {}, follow);
+    CHECK(kept.body == "kept");
+    follow.max_redirects = 2;
+    const auto bounded = co_await pool.async_request("GET", url_of(server, "/loop"), {}, {}, follow);
+    CHECK(bounded.status == 301);
+    CHECK(bounded.final_url.target == "/loop");
+    CHECK(pool.stats().open == 1);  // every redirect body was read: one connection throughout
+  });
+  check_server(server, 1);
+  const auto requests = server.requests();
+  REQUIRE(requests.size() == 10);
+  CHECK(starts_with(requests[2], "GET /b HTTP/1.1\r\n"));
+  CHECK(starts_with(requests[3], "POST /dir/a HTTP/1.1\r\n"));
+  CHECK(starts_with(requests[4], "GET /dir/b?x=1 HTTP/1.1\r\n"));
+  CHECK(requests[4].find("Content-Length") == std::string::npos);
+  CHECK(starts_with(requests[6], "POST /kept HTTP/1.1\r\n"));
+  CHECK(requests[6].ends_with("\r\n\r\nagain"));
+}
+
+TEST_CASE("redirects: across origins the Authorization field is dropped") {
+  script_server first;
+  script_server second;
+  first.on_connection({step::read_request(), step::send(redirect(302, url_of(second, "/there"))),
+                       step::expect_close()});
+  second.on_connection({step::read_request(), step::send(with_length("there")), step::expect_close()});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor);
+    httpc::request_options follow;
+    follow.follow_redirects = true;
+    const httpc::Headers headers{{"Authorization", "Bearer secret"}, {"X-Other", "kept"}};
+    const auto r = co_await pool.async_request("GET", url_of(first, "/"), {}, headers, follow);
+    CHECK(r.body == "there");
+    CHECK(r.final_url.port == second.port());
+  });
+  check_server(first, 1);
+  check_server(second, 1);
+  const auto sent_first = first.requests();
+  const auto sent_second = second.requests();
+  REQUIRE(sent_first.size() == 1);
+  REQUIRE(sent_second.size() == 1);
+  CHECK(sent_first[0].find("Authorization: Bearer secret\r\n") != std::string::npos);
+  CHECK(sent_second[0].find("Authorization") == std::string::npos);
+  CHECK(sent_second[0].find("X-Other: kept\r\n") != std::string::npos);
+}
+
+TEST_CASE("urls: invalid ones fail before any connection; user information only for basic auth") {
+  script_server server;
+  server.on_connection({step::read_request(), step::send(with_length("authorized")), step::expect_close()});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor);
+    const auto bad = co_await error_of(pool.async_request("GET", url_of(server, "/%zz")));
+    CHECK(bad == httpc::error::invalid_url);
+    const std::string with_user = "http://Aladdin:open%20sesame@127.0.0.1:" + std::to_string(server.port()) + "/";
+    const auto refused = co_await error_of(pool.async_request("GET", with_user));
+    CHECK(refused == httpc::error::invalid_url);
+    CHECK(pool.stats().open == 0);
+    httpc::request_options options;
+    options.basic_auth = true;
+    const auto ok = co_await pool.async_request("GET", with_user, {}, {}, options);
+    CHECK(ok.body == "authorized");
+  });
+  check_server(server, 1);
+  const auto requests = server.requests();
+  REQUIRE(requests.size() == 1);
+  CHECK(requests[0].find("Authorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==\r\n") != std::string::npos);
+  CHECK(requests[0].find("Aladdin") == std::string::npos);
+}
+
+// ============================================================================
+// Stats, timings, tokens
+// ============================================================================
+
+TEST_CASE("timings: phases of a new connection, none for a reused one; errors reported too") {
+  script_server server;
+  server.on_connection({step::read_request(), step::delay(20ms), step::send(with_length("a")),
+                        step::read_request(), step::send(with_length("b")), step::expect_close()});
+  std::vector<httpc::request_timings> seen;
+  std::vector<std::string> targets;
+  httpc::pool_options options;
+  options.on_timings = [&](const httpc::request_timings& t) {
+    seen.push_back(t);
+    targets.push_back(t.target ? t.target->text() : "");
+  };
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor, options);
+    co_await pool.async_request("GET", url_of(server, "/a"));
+    co_await pool.async_request("HEAD", url_of(server, "/b"));
+    co_await error_of(pool.async_request("GET", "http://bad host/"));
+  });
+  REQUIRE(seen.size() == 3);
+  CHECK(seen[0].method.empty() == false);
+  CHECK_FALSE(seen[0].reused);
+  CHECK(seen[0].connect > std::chrono::nanoseconds::zero());
+  CHECK(seen[0].resolve > std::chrono::nanoseconds::zero());
+  CHECK(seen[0].first_byte >= 20ms);
+  CHECK(seen[0].total >= seen[0].first_byte);
+  CHECK(seen[0].status == 200);
+  CHECK_FALSE(seen[0].error);
+  CHECK(targets[0] == url_of(server, "/a"));
+  CHECK(seen[1].reused);
+  CHECK(seen[1].connect == std::chrono::nanoseconds::zero());
+  CHECK(seen[1].handshake == std::chrono::nanoseconds::zero());
+  CHECK(seen[2].error == httpc::error::invalid_url);
+  CHECK(seen[2].status == 0);
+  check_server(server, 1);
+}
+
+TEST_CASE("tokens: a callback, with its error code") {
+  script_server server;
+  server.on_connection({step::read_request(), step::send(with_length("by callback")), step::expect_close()});
+  asio::io_context io;
+  std::optional<httpc::pool> pool(std::in_place, io.get_executor());
+  std::vector<std::string> results;
+  pool->async_request("GET", url_of(server, "/"), {}, {}, {},
+                      [&](std::error_code ec, httpc::buffered_response r) {
+                        results.push_back(ec.message() + " " + r.body);
+                        pool->async_request("GET", "http://[::1/", {}, {}, {},
+                                            [&](std::error_code ec2, httpc::buffered_response) {
+                                              results.push_back(ec2 == httpc::error::invalid_url ? "invalid" : "?");
+                                              pool.reset();
+                                            });
+                      });
+  io.run_for(5s);
+  CHECK(results == std::vector<std::string>{"Success by callback", "invalid"});
+  check_server(server, 1);
+}
+
+// ============================================================================
+// nginx
+// ============================================================================
+
+namespace {
+
+struct expected {
+  std::string_view path;
+  const std::string* body;
+};
+
+}  // namespace
+
+TEST_CASE("nginx: 2000 requests over 8 connections, HTTP, byte-exact bodies") {
+  namespace nginx = httpc::test;
+  const std::string base = "http://127.0.0.1:" + std::to_string(nginx::nginx_http_port());
+  const std::string small(nginx::nginx_small_body);
+  const std::string k64 = nginx::nginx_file("64k");
+  const std::string chunked = nginx::nginx_chunked_body();
+  const std::vector<expected> paths{{"/small", &small}, {"/64k", &k64}, {"/chunked", &chunked},
+                                    {"/chunked/64k", &k64}};
+  httpc::pool_options options;
+  options.max_per_origin = 8;
+  int completed = 0;
+  int mismatches = 0;
+  run_bounded([&]() -> asio::awaitable<void> {
+    const auto executor = co_await asio::this_coro::executor;
+    httpc::pool pool(executor, options);
+    constexpr int workers = 16;
+    int running = workers;
+    std::exception_ptr failure;
+    for (int w = 0; w < workers; ++w) {
+      asio::co_spawn(executor, [&, w]() -> asio::awaitable<void> {
+        for (int i = 0; i < 125; ++i) {
+          const auto& e = paths[static_cast<std::size_t>(w + i) % paths.size()];
+          std::string body;
+          if (i % 2 == 0) {
+            auto r = co_await pool.async_request("GET", base + std::string(e.path));
+            body = std::move(r.body);
+          } else {
+            auto s = co_await pool.async_stream("GET", base + std::string(e.path));
+            std::vector<char> buffer(8192);
+            for (int reads = 0; reads < 1000; ++reads) {
+              const auto n = co_await s.async_read_some(asio::buffer(buffer));
+              if (n == 0) break;
+              body.append(buffer.data(), n);
+            }
+          }
+          if (body != *e.body) ++mismatches;
+          ++completed;
+        }
+      }, [&](std::exception_ptr e) {
+        if (e && !failure) failure = e;
+        --running;
+      });
+    }
+    for (int i = 0; i < 6000 && running > 0; ++i) co_await sleep_for(5ms);
+    if (failure) std::rethrow_exception(failure);
+    const auto stats = pool.stats();
+    CHECK(stats.open == 8);
+    CHECK(stats.idle == 8);
+    CHECK(stats.requests == 2000);
+    CHECK(stats.retries == 0);
+  }, 30s);
+  CHECK(completed == 2000);
+  CHECK(mismatches == 0);
+}
+
+TEST_CASE("nginx: HTTPS with the fixture's CA, kept alive") {
+  namespace nginx = httpc::test;
+  asio::ssl::context context(asio::ssl::context::tls_client);
+  context.load_verify_file(nginx::test_ca());
+  const std::string base = "https://" + std::string(nginx::nginx_tls_host) + ":" +
+                           std::to_string(nginx::nginx_https_port());
+  const std::string k64 = nginx::nginx_file("64k");
+  httpc::pool_options options;
+  options.tls_context = &context;
+  options.max_per_origin = 4;
+  std::atomic<long long> handshakes{0};
+  options.on_timings = [&](const httpc::request_timings& t) {
+    if (t.handshake > std::chrono::nanoseconds::zero()) ++handshakes;
+  };
+  int completed = 0;
+  run_bounded([&]() -> asio::awaitable<void> {
+    const auto executor = co_await asio::this_coro::executor;
+    httpc::pool pool(executor, options);
+    int running = 4;
+    for (int w = 0; w < 4; ++w) {
+      asio::co_spawn(executor, [&]() -> asio::awaitable<void> {
+        for (int i = 0; i < 50; ++i) {
+          const auto r = co_await pool.async_request("GET", base + (i % 2 ? "/64k" : "/chunked/64k"));
+          if (r.body == k64) ++completed;
+        }
+      }, [&](std::exception_ptr e) {
+        CHECK_FALSE(e);
+        --running;
+      });
+    }
+    for (int i = 0; i < 6000 && running > 0; ++i) co_await sleep_for(5ms);
+    CHECK(pool.stats().open == 4);
+    // The pool's own context trusts the system store only: this CA is unknown.
+    httpc::pool strict(executor);
+    const auto ec = co_await error_of(strict.async_request("GET", base + "/small"));
+    CHECK(ec.category() == asio::error::get_ssl_category());
+  }, 20s);
+  CHECK(completed == 200);
+  CHECK(handshakes == 4);
+}
+
+TEST_CASE("nginx: a multi-threaded io_context, many concurrent requests, some cancelled") {
+  namespace nginx = httpc::test;
+  const std::string base = "http://127.0.0.1:" + std::to_string(nginx::nginx_http_port());
+  const std::string k64 = nginx::nginx_file("64k");
+  const std::string small(nginx::nginx_small_body);
+  asio::io_context io(4);
+  httpc::pool_options options;
+  options.max_per_origin = 8;
+  std::atomic<int> completed{0};
+  std::atomic<int> cancelled{0};
+  std::atomic<int> mismatches{0};
+  std::atomic<int> failures{0};
+  std::atomic<int> timed{0};
+  options.on_timings = [&](const httpc::request_timings&) { ++timed; };
+  std::optional<httpc::pool> pool(std::in_place, io.get_executor(), options);
+  std::optional<httpc::pool_stats> settled;
+  constexpr int workers = 32;
+  constexpr int per_worker = 20;
+  std::atomic<int> running{workers};
+  // Once every worker is done and the pool has taken its connections back.
+  auto finish = [&]() -> asio::awaitable<void> {
+    for (int i = 0; i < 400 && pool->stats().in_use != 0; ++i) co_await sleep_for(5ms);
+    settled = pool->stats();
+    pool.reset();
+  };
+  for (int w = 0; w < workers; ++w) {
+    // A strand each: `||` runs its branches on the caller's executor, and
+    // Asio's cancellation of one branch by the other is not thread-safe.
+    asio::co_spawn(asio::make_strand(io), [&, w]() -> asio::awaitable<void> {
+      for (int i = 0; i < per_worker; ++i) {
+        const bool big = (w + i) % 3 == 0;
+        if (w % 4 == 3) {
+          // Raced against a short timer: cancelled queued, connecting, or mid-body.
+          asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::microseconds(250 * i * i));
+          auto result = co_await (pool->async_request("GET", base + "/64k") ||
+                                  timer.async_wait(asio::use_awaitable));
+          if (result.index() == 1)
+            ++cancelled;
+          else if (std::get<0>(result).body != k64)
+            ++mismatches;
+        } else if (w % 4 == 2) {
+          // A total timeout of a few milliseconds: met by some requests, not by others.
+          httpc::request_options bounded;
+          bounded.total_timeout = std::chrono::milliseconds(i % 5);
+          std::string body;
+          std::error_code ec;
+          try {
+            body = (co_await pool->async_request("GET", base + "/64k", {}, {}, bounded)).body;
+          } catch (const std::system_error& e) {
+            ec = e.code();
+          }
+          if (ec == std::errc::timed_out)
+            ++cancelled;
+          else if (ec || body != k64)
+            ++mismatches;
+        } else if (i % 2 == 0) {
+          const auto r = co_await pool->async_request("GET", base + (big ? "/64k" : "/small"));
+          if (r.body != (big ? k64 : small)) ++mismatches;
+        } else {
+          auto s = co_await pool->async_stream("GET", base + (big ? "/chunked/64k" : "/small"));
+          const std::string body = co_await s.async_read_all();
+          if (body != (big ? k64 : small)) ++mismatches;
+        }
+        ++completed;
+      }
+    }, [&](std::exception_ptr e) {
+      if (e) ++failures;
+      if (--running == 0) asio::co_spawn(io, finish(), asio::detached);
+    });
+  }
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) threads.emplace_back([&] { io.run_for(20s); });
+  for (auto& t : threads) t.join();
+  CHECK(running == 0);
+  CHECK(failures == 0);
+  CHECK(completed == workers * per_worker);
+  CHECK(mismatches == 0);
+  MESSAGE("cancelled: " << cancelled.load());
+  REQUIRE(settled.has_value());
+  CHECK(settled->in_use == 0);
+  CHECK(settled->queued == 0);
+  CHECK(settled->open <= 8);
+  // A request cancelled before it began is not counted; every other one is, once.
+  CHECK(settled->requests >= static_cast<std::uint64_t>(workers * per_worker - cancelled));
+  CHECK(static_cast<std::uint64_t>(timed) == settled->requests);
+  CHECK_FALSE(pool.has_value());
+}
