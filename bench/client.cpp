@@ -82,8 +82,9 @@ asio::awaitable<std::size_t> read_body(Response& response, std::string& body) {
   for (;;) {
     if (got == body.size()) body.resize(body.empty() ? 4096 : body.size() * 2);
     const std::size_t n = co_await response.async_read_some(asio::buffer(body.data() + got, body.size() - got));
-    if (n == 0) co_return got;
     got += n;
+    // A sized body is done with its last byte: no call to learn the end.
+    if (n == 0 || response.done()) co_return got;
   }
 }
 

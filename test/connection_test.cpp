@@ -2468,3 +2468,33 @@ TEST_CASE("is_reusable over TLS: the session tickets a TLS 1.3 server sends do n
     CHECK_FALSE(c.is_reusable());
   });
 }
+
+TEST_CASE("a Content-Length body is done with its last byte, buffered or read directly") {
+  script_server server;
+  const std::string big(8192, 'b');
+  server.on_connection({step::read_request(), step::send("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"),
+                        step::read_request(), step::send("HTTP/1.1 200 OK\r\nContent-Length: 8192\r\n\r\n"),
+                        step::delay(50ms), step::send(big), step::read_request(),
+                        step::send("HTTP/1.1 204 No Content\r\n\r\n"), step::close()});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::connection c(co_await asio::this_coro::executor);
+    co_await c.async_connect("127.0.0.1", server.port());
+    co_await c.async_request("GET", "/buffered");
+    auto r1 = co_await c.async_getresponse();
+    std::array<char, 5> small{};
+    CHECK(co_await r1.async_read_some(asio::buffer(small)) == 5);
+    CHECK(r1.done());
+    CHECK(c.is_idle());  // ready for the next request without another read
+    co_await c.async_request("GET", "/direct");
+    auto r2 = co_await c.async_getresponse();
+    std::string body(8192, '\0');
+    std::size_t got = 0;
+    while (!r2.done()) got += co_await r2.async_read_some(asio::buffer(body.data() + got, body.size() - got));
+    CHECK(got == 8192);
+    CHECK(body == big);
+    CHECK(c.is_idle());
+    co_await c.async_request("GET", "/last");
+    auto r3 = co_await c.async_getresponse();
+    CHECK(r3.status() == 204);
+  });
+}

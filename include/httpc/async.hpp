@@ -231,9 +231,11 @@ class basic_connection {
   asio::awaitable<std::tuple<std::error_code, std::string>> read_all_op(std::size_t limit);
 
   template <class Buffers>
-  asio::awaitable<std::error_code> write(const Buffers& buffers);
+  asio::awaitable<std::tuple<std::error_code, std::size_t>> start_write(const Buffers& buffers);
+  std::error_code written(const std::tuple<std::error_code, std::size_t>& result) noexcept;
   asio::awaitable<std::error_code> write_streaming_body(request_body::source& source, bool chunked);
-  asio::awaitable<std::error_code> fill();
+  asio::awaitable<std::tuple<std::error_code, std::size_t>> start_fill();
+  std::error_code filled(const std::tuple<std::error_code, std::size_t>& result) noexcept;
   asio::awaitable<std::error_code> wait_for_continue();
   std::error_code end_of_input(std::error_code read_error) noexcept;
   void arm(std::optional<std::chrono::milliseconds> timeout);
@@ -241,6 +243,7 @@ class basic_connection {
   std::error_code fail(std::error_code ec) noexcept;
   void make_room();
   std::string_view buffered() const noexcept { return {buffer_.get() + start_, end_ - start_}; }
+  void finish_if_complete() noexcept;
   void finish_response() noexcept;
 
   executor_type executor_;
