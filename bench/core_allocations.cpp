@@ -27,6 +27,12 @@ namespace {
 std::atomic<std::size_t> allocations{0};
 }
 
+// GCC 12 sees the malloc of the replaced operator new reach the free of the
+// replaced operator delete through inlined Asio code, and warns, wrongly.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
 void* operator new(std::size_t size) {
   allocations.fetch_add(1, std::memory_order_relaxed);
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;

@@ -38,6 +38,7 @@
 #include <system_error>                // std::error_code
 #include <tuple>                       // results of the inner operations
 #include <type_traits>                 // std::is_same_v
+#include <utility>                     // std::move
 
 #include "httpc/error.hpp"
 #include "httpc/fields.hpp"
@@ -106,6 +107,33 @@ template <class Stream>
 class basic_response;
 
 namespace detail {
+/// How an operation ends: with its error code beside its value (for a
+/// completion handler, or an operation that calls another) ...
+struct return_errors {
+  using status_type = std::error_code;
+  template <class T>
+  using value_type = std::tuple<std::error_code, T>;
+  static std::error_code status(std::error_code ec) noexcept { return ec; }
+  template <class T>
+  static std::tuple<std::error_code, T> value(std::error_code ec, T value) {
+    return {ec, std::move(value)};
+  }
+};
+/// ... or with an exception, for a caller who awaits it.
+struct throw_errors {
+  using status_type = void;
+  template <class T>
+  using value_type = T;
+  static void status(std::error_code ec) {
+    if (ec) throw std::system_error(ec);
+  }
+  template <class T>
+  static T value(std::error_code ec, T value) {
+    if (ec) throw std::system_error(ec);
+    return value;
+  }
+};
+
 /// Where a tunnel leads, and the CONNECT request that asks for it.
 struct tunnel_plan {
   std::string host;
@@ -222,12 +250,17 @@ class basic_connection {
                                               std::optional<detail::tunnel_plan> tunnel);
   asio::awaitable<std::error_code> open_tunnel(const detail::tunnel_plan& tunnel);
   asio::awaitable<std::error_code> send_op(std::string_view bytes);
-  asio::awaitable<std::error_code> request_op(request_body body, body_encoding encoding,
-                                              bool expect_continue, std::error_code refused);
-  asio::awaitable<std::tuple<std::error_code, response_type>> getresponse_op();
+  template <class Policy>
+  asio::awaitable<typename Policy::status_type> request_op(request_body body, body_encoding encoding,
+                                                           bool expect_continue,
+                                                           std::error_code refused);
+  template <class Policy>
+  asio::awaitable<typename Policy::template value_type<response_type>> getresponse_op();
   asio::awaitable<std::tuple<std::error_code, std::string_view>> next_body_op(char* direct,
                                                                               std::size_t max);
-  asio::awaitable<std::tuple<std::error_code, std::size_t>> read_some_op(asio::mutable_buffer buffer);
+  template <class Policy>
+  asio::awaitable<typename Policy::template value_type<std::size_t>> read_some_op(
+      asio::mutable_buffer buffer);
   asio::awaitable<std::tuple<std::error_code, std::string>> read_all_op(std::size_t limit);
 
   template <class Buffers>

@@ -88,6 +88,17 @@ auto complete(const Executor& executor, Operation operation, Token&& token) {
     return run(executor, std::move(operation), std::forward<Token>(token));
 }
 
+// As complete(), for the operations of every request, which end as the
+// policy says: an awaiting caller's operation throws by itself, with no
+// coroutine frame around it to turn its error code into an exception.
+template <class Executor, class Token, class Make>
+auto complete_op(const Executor& executor, Token&& token, Make make) {
+  if constexpr (is_default_token<Token>)
+    return make.template operator()<throw_errors>();
+  else
+    return run(executor, make.template operator()<return_errors>(), std::forward<Token>(token));
+}
+
 // Standalone Asio 1.22 reports OS errors in a category of its own that maps
 // to no std::errc; the OS's own category does. A cancellation stays Asio's
 // operation_aborted, as Asio code tests for it.
@@ -365,9 +376,9 @@ auto basic_connection<Stream>::async_send_head(std::string_view method, std::str
     tunnel_request_ = method == "CONNECT";
     state_ = state::awaiting_response;
   }
-  return detail::complete(executor_,
-                          request_op(request_body{}, body_encoding::none, false, refused),
-                          std::forward<CompletionToken>(token));
+  return detail::complete_op(executor_, std::forward<CompletionToken>(token), [&]<class Policy>() {
+    return this->template request_op<Policy>(request_body{}, body_encoding::none, false, refused);
+  });
 }
 
 template <class Stream>
@@ -422,8 +433,9 @@ auto basic_connection<Stream>::async_request(std::string_view method, std::strin
       state_ = state::awaiting_response;
     }
   }
-  return detail::complete(executor_, request_op(std::move(body), encoding, expect_continue, refused),
-                          std::forward<CompletionToken>(token));
+  return detail::complete_op(executor_, std::forward<CompletionToken>(token), [&]<class Policy>() {
+    return this->template request_op<Policy>(std::move(body), encoding, expect_continue, refused);
+  });
 }
 
 // Starts a write with its timeout; the caller awaits it and passes the
@@ -444,11 +456,10 @@ std::error_code basic_connection<Stream>::written(
 }
 
 template <class Stream>
-asio::awaitable<std::error_code> basic_connection<Stream>::request_op(request_body body,
-                                                                      body_encoding encoding,
-                                                                      bool expect_continue,
-                                                                      std::error_code refused) {
-  if (refused) co_return refused;  // nothing was sent; the connection is as it was
+template <class Policy>
+asio::awaitable<typename Policy::status_type> basic_connection<Stream>::request_op(
+    request_body body, body_encoding encoding, bool expect_continue, std::error_code refused) {
+  if (refused) co_return Policy::status(refused);  // nothing was sent; the connection is as it was
   deadline_.reset();
   if (options_.request_timeout) deadline_ = clock::now() + *options_.request_timeout;
   floor_ = 0;  // the previous response's head may now be overwritten
@@ -465,7 +476,7 @@ asio::awaitable<std::error_code> basic_connection<Stream>::request_op(request_bo
       ec = co_await wait_for_continue();
       // A final response came instead: the body is not sent, and the server
       // may take what follows as its rest, so the connection ends with it.
-      if (!ec && head_ready_) co_return std::error_code{};
+      if (!ec && head_ready_) co_return Policy::status({});
     }
     if (!ec && body.kind() == body_kind::sized && encoding == body_encoding::raw) {
       ec = written(co_await start_write(asio::buffer(bytes)));
@@ -480,8 +491,8 @@ asio::awaitable<std::error_code> basic_connection<Stream>::request_op(request_bo
       ec = co_await write_streaming_body(body.producer(), encoding == body_encoding::chunked);
     }
   }
-  if (ec) co_return fail(ec);
-  co_return std::error_code{};
+  if (ec) co_return Policy::status(fail(ec));
+  co_return Policy::status({});
 }
 
 template <class Stream>
@@ -602,20 +613,23 @@ std::error_code basic_connection<Stream>::end_of_input(std::error_code read_erro
 template <class Stream>
 template <class CompletionToken>
 auto basic_connection<Stream>::async_getresponse(CompletionToken&& token) {
-  return detail::complete(executor_, getresponse_op(), std::forward<CompletionToken>(token));
+  return detail::complete_op(executor_, std::forward<CompletionToken>(token), [this]<class Policy>() {
+    return this->template getresponse_op<Policy>();
+  });
 }
 
 template <class Stream>
-asio::awaitable<std::tuple<std::error_code, basic_response<Stream>>>
+template <class Policy>
+asio::awaitable<typename Policy::template value_type<basic_response<Stream>>>
 basic_connection<Stream>::getresponse_op() {
   if (state_ != state::awaiting_response)
-    co_return std::tuple{make_error_code(state_ == state::closed ? error::not_connected
-                                                                 : error::response_not_ready),
-                         response_type{}};
+    co_return Policy::value(make_error_code(state_ == state::closed ? error::not_connected
+                                                                    : error::response_not_ready),
+                            response_type{});
   while (!head_ready_) {
     std::error_code ec;
     const auto result = parser_.parse(buffered(), ec);
-    if (ec) co_return std::tuple{fail(ec), response_type{}};
+    if (ec) co_return Policy::value(fail(ec), response_type{});
     if (result.event == parse_event::interim) {
       start_ += result.consumed;
       continue;
@@ -629,7 +643,7 @@ basic_connection<Stream>::getresponse_op() {
     }
     if ((ec = filled(co_await start_fill()))) {
       ec = end_of_input(ec);
-      co_return std::tuple{fail(ec ? ec : make_error_code(error::incomplete_head)), response_type{}};
+      co_return Policy::value(fail(ec ? ec : make_error_code(error::incomplete_head)), response_type{});
     }
   }
   head_ready_ = false;
@@ -642,7 +656,7 @@ basic_connection<Stream>::getresponse_op() {
     parser_.parse({}, ignored);
     finish_response();
   }
-  co_return std::tuple{std::error_code{}, response_type(this)};
+  co_return Policy::value(std::error_code{}, response_type(this));
 }
 
 // The last byte of a Content-Length body was handed out: the response ends
@@ -727,14 +741,15 @@ basic_connection<Stream>::next_body_op(char* direct, std::size_t max) {
 }
 
 template <class Stream>
-asio::awaitable<std::tuple<std::error_code, std::size_t>> basic_connection<Stream>::read_some_op(
-    asio::mutable_buffer buffer) {
-  if (buffer.size() == 0) co_return std::tuple{std::error_code{}, std::size_t{0}};
+template <class Policy>
+asio::awaitable<typename Policy::template value_type<std::size_t>>
+basic_connection<Stream>::read_some_op(asio::mutable_buffer buffer) {
+  if (buffer.size() == 0) co_return Policy::value(std::error_code{}, std::size_t{0});
   auto* destination = static_cast<char*>(buffer.data());
   auto [ec, piece] = co_await next_body_op(destination, buffer.size());
   if (!ec && piece.data() != destination && !piece.empty())
     std::memcpy(destination, piece.data(), piece.size());
-  co_return std::tuple{ec, piece.size()};
+  co_return Policy::value(ec, piece.size());
 }
 
 template <class Stream>
@@ -754,7 +769,8 @@ asio::awaitable<std::tuple<std::error_code, std::string>> basic_connection<Strea
     body.resize(static_cast<std::size_t>(*left));
     std::size_t got = 0;
     while (got < body.size()) {
-      auto [ec, n] = co_await read_some_op(asio::buffer(body.data() + got, body.size() - got));
+      auto [ec, n] = co_await read_some_op<detail::return_errors>(
+          asio::buffer(body.data() + got, body.size() - got));
       if (ec) co_return result{ec, {}};
       if (n == 0) break;
       got += n;
@@ -773,8 +789,10 @@ asio::awaitable<std::tuple<std::error_code, std::string>> basic_connection<Strea
 template <class Stream>
 template <class CompletionToken>
 auto basic_response<Stream>::async_read_some(asio::mutable_buffer buffer, CompletionToken&& token) {
-  return detail::complete(connection_->executor_, connection_->read_some_op(buffer),
-                          std::forward<CompletionToken>(token));
+  return detail::complete_op(connection_->executor_, std::forward<CompletionToken>(token),
+                             [this, buffer]<class Policy>() {
+                               return connection_->template read_some_op<Policy>(buffer);
+                             });
 }
 
 template <class Stream>
