@@ -18,11 +18,12 @@
 
 #include <httpc/async.hpp>
 
+#include "load_contract.hpp"
+
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ssl/context.hpp>
-#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -38,15 +39,6 @@
 namespace {
 
 using clock_type = std::chrono::steady_clock;
-
-struct settings {
-  std::string host;
-  std::uint16_t port = 0;
-  std::string path;
-  std::size_t connections = 0;
-  std::uint64_t total = 0;
-  std::optional<std::string> ca_file;
-};
 
 // What every connection's coroutine shares (one thread: no locks).
 struct tally {
@@ -89,7 +81,7 @@ asio::awaitable<std::size_t> read_body(Response& response, std::string& body) {
 }
 
 template <class Connection>
-asio::awaitable<void> drive(Connection& connection, const settings& config, tally& counts) {
+asio::awaitable<void> drive(Connection& connection, const bench::load_settings& config, tally& counts) {
   std::string body;
   while (counts.started < config.total) {
     ++counts.started;
@@ -117,7 +109,7 @@ asio::awaitable<void> drive(Connection& connection, const settings& config, tall
 }
 
 template <class Connection, class... Context>
-void run_all(asio::io_context& io, const settings& config, tally& counts, Context&... context) {
+void run_all(asio::io_context& io, const bench::load_settings& config, tally& counts, Context&... context) {
   // The coroutines refer to their connections, which never move.
   auto connections = std::make_unique<std::optional<Connection>[]>(config.connections);
   for (std::size_t i = 0; i < config.connections; ++i) {
@@ -129,33 +121,11 @@ void run_all(asio::io_context& io, const settings& config, tally& counts, Contex
   io.run();
 }
 
-template <class Number>
-bool parse_number(std::string_view text, Number& value) {
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  return ec == std::errc{} && end == text.data() + text.size();
-}
-
-std::optional<settings> parse_arguments(int argc, char** argv) {
-  settings config;
-  if (argc != 6 && !(argc == 8 && std::string_view(argv[6]) == "--tls")) return std::nullopt;
-  config.host = argv[1];
-  config.path = argv[3];
-  if (!parse_number(argv[2], config.port) || !parse_number(argv[4], config.connections) ||
-      !parse_number(argv[5], config.total) || config.connections == 0)
-    return std::nullopt;
-  if (argc == 8) config.ca_file = argv[7];
-  return config;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  const auto config = parse_arguments(argc, argv);
-  if (!config) {
-    std::fputs("usage: httpc-bench-client HOST PORT PATH CONNECTIONS TOTAL_REQUESTS [--tls CAFILE]\n",
-               stderr);
-    return 2;
-  }
+  const auto config = bench::parse_load_arguments("httpc-bench-client", argc, argv);
+  if (!config) return 2;
   // One thread: no locking around the sockets' reactor state (the resolver's
   // own thread only posts completions, which stay locked).
   asio::io_context io(ASIO_CONCURRENCY_HINT_UNSAFE_IO);

@@ -12,6 +12,7 @@
 // locals, and header lists are named Headers variables.
 #include "httpc/async.hpp"
 
+#include "support/coroutines.hpp"
 #include "support/nginx.hpp"
 #include "support/script_server.hpp"
 
@@ -54,44 +55,10 @@ using namespace asio::experimental::awaitable_operators;
 using httpc::test::script;
 using httpc::test::script_server;
 using httpc::test::step;
+using httpc::test::error_of;
+using httpc::test::run_bounded;
+using httpc::test::sleep_for;
 using steady = std::chrono::steady_clock;
-
-// --- Running a test ---------------------------------------------------------
-
-/// Runs the coroutine that `make()` returns on a fresh io_context on this
-/// thread, for at most `bound`; fails if it did not finish, rethrows what it
-/// threw (doctest's REQUIRE failures included).
-template <class Make>
-void run_bounded(Make make, std::chrono::milliseconds bound = 5s) {
-  asio::io_context io;
-  bool finished = false;
-  std::exception_ptr failure;
-  asio::co_spawn(io, make(), [&](std::exception_ptr e) {
-    finished = true;
-    failure = e;
-  });
-  io.run_for(bound);
-  REQUIRE_MESSAGE(finished, "the test did not finish within " << bound.count() << " ms");
-  if (failure) std::rethrow_exception(failure);
-}
-
-/// The error an awaited operation threw; empty when it succeeded.
-template <class T>
-asio::awaitable<std::error_code> error_of(asio::awaitable<T> operation) {
-  std::error_code ec;
-  try {
-    co_await std::move(operation);
-  } catch (const std::system_error& e) {
-    ec = e.code();
-  }
-  co_return ec;
-}
-
-/// Waits on the executor's clock, from a coroutine.
-asio::awaitable<void> sleep_for(std::chrono::milliseconds how_long) {
-  asio::steady_timer timer(co_await asio::this_coro::executor, how_long);
-  co_await timer.async_wait(asio::use_awaitable);
-}
 
 // --- Bytes -------------------------------------------------------------------
 

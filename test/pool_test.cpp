@@ -9,6 +9,7 @@
 // into locals first, header lists into named variables.
 #include "httpc/pool.hpp"
 
+#include "support/coroutines.hpp"
 #include "support/nginx.hpp"
 #include "support/script_server.hpp"
 
@@ -42,37 +43,10 @@ using namespace std::chrono_literals;
 using namespace asio::experimental::awaitable_operators;
 using httpc::test::script_server;
 using httpc::test::step;
+using httpc::test::error_of;
+using httpc::test::run_bounded;
+using httpc::test::sleep_for;
 using steady = std::chrono::steady_clock;
-
-template <class Make>
-void run_bounded(Make make, std::chrono::milliseconds bound = 5s) {
-  asio::io_context io;
-  bool finished = false;
-  std::exception_ptr failure;
-  asio::co_spawn(io, make(), [&](std::exception_ptr e) {
-    finished = true;
-    failure = e;
-  });
-  io.run_for(bound);
-  REQUIRE_MESSAGE(finished, "the test did not finish within " << bound.count() << " ms");
-  if (failure) std::rethrow_exception(failure);
-}
-
-template <class T>
-asio::awaitable<std::error_code> error_of(asio::awaitable<T> operation) {
-  std::error_code ec;
-  try {
-    co_await std::move(operation);
-  } catch (const std::system_error& e) {
-    ec = e.code();
-  }
-  co_return ec;
-}
-
-asio::awaitable<void> sleep_for(std::chrono::milliseconds how_long) {
-  asio::steady_timer timer(co_await asio::this_coro::executor, how_long);
-  co_await timer.async_wait(asio::use_awaitable);
-}
 
 std::string with_length(std::string_view body, std::string_view fields = "") {
   return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" +

@@ -24,7 +24,6 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -34,6 +33,8 @@
 #include <string_view>
 #include <system_error>
 
+#include "../load_contract.hpp"
+
 namespace {
 
 namespace beast = boost::beast;
@@ -42,15 +43,6 @@ namespace net = boost::asio;
 namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 using clock_type = std::chrono::steady_clock;
-
-struct settings {
-  std::string host;
-  std::string port;
-  std::string path;
-  std::size_t connections = 0;
-  std::uint64_t total = 0;
-  std::optional<std::string> ca_file;
-};
 
 struct tally {
   std::uint64_t started = 0;
@@ -64,14 +56,14 @@ struct tally {
 using plain_stream = beast::tcp_stream;
 using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 
-net::awaitable<void> connect(plain_stream& stream, const settings& config) {
+net::awaitable<void> connect(plain_stream& stream, const bench::load_settings& config) {
   tcp::resolver resolver(co_await net::this_coro::executor);
-  const auto endpoints = co_await resolver.async_resolve(config.host, config.port, net::use_awaitable);
+  const auto endpoints = co_await resolver.async_resolve(config.host, std::to_string(config.port), net::use_awaitable);
   co_await stream.async_connect(endpoints, net::use_awaitable);
   stream.socket().set_option(tcp::no_delay(true));
 }
 
-net::awaitable<void> connect(tls_stream& stream, const settings& config) {
+net::awaitable<void> connect(tls_stream& stream, const bench::load_settings& config) {
   co_await connect(beast::get_lowest_layer(stream), config);
   boost::system::error_code not_an_address;
   net::ip::make_address(config.host, not_an_address);
@@ -82,7 +74,7 @@ net::awaitable<void> connect(tls_stream& stream, const settings& config) {
 }
 
 template <class Stream, class... Context>
-net::awaitable<void> drive(const settings& config, tally& counts, Context&... context) {
+net::awaitable<void> drive(const bench::load_settings& config, tally& counts, Context&... context) {
   const auto executor = co_await net::this_coro::executor;
   http::request<http::empty_body> request{http::verb::get, config.path, 11};
   request.set(http::field::host, config.host);
@@ -120,7 +112,7 @@ net::awaitable<void> drive(const settings& config, tally& counts, Context&... co
 }
 
 template <class Stream, class... Context>
-void run_all(net::io_context& io, const settings& config, tally& counts, Context&... context) {
+void run_all(net::io_context& io, const bench::load_settings& config, tally& counts, Context&... context) {
   for (std::size_t i = 0; i < config.connections; ++i)
     net::co_spawn(io, drive<Stream>(config, counts, context...), [](std::exception_ptr failure) {
       if (failure) std::rethrow_exception(failure);
@@ -128,35 +120,11 @@ void run_all(net::io_context& io, const settings& config, tally& counts, Context
   io.run();
 }
 
-template <class Number>
-bool parse_number(std::string_view text, Number& value) {
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  return ec == std::errc{} && end == text.data() + text.size();
-}
-
-std::optional<settings> parse_arguments(int argc, char** argv) {
-  settings config;
-  if (argc != 6 && !(argc == 8 && std::string_view(argv[6]) == "--tls")) return std::nullopt;
-  config.host = argv[1];
-  config.port = argv[2];
-  config.path = argv[3];
-  std::uint16_t port = 0;
-  if (!parse_number(config.port, port) || !parse_number(argv[4], config.connections) ||
-      !parse_number(argv[5], config.total) || config.connections == 0)
-    return std::nullopt;
-  if (argc == 8) config.ca_file = argv[7];
-  return config;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  const auto config = parse_arguments(argc, argv);
-  if (!config) {
-    std::fputs("usage: httpc-bench-beast HOST PORT PATH CONNECTIONS TOTAL_REQUESTS [--tls CAFILE]\n",
-               stderr);
-    return 2;
-  }
+  const auto config = bench::parse_load_arguments("httpc-bench-beast", argc, argv);
+  if (!config) return 2;
   net::io_context io(1);
   tally counts;
   const auto start = clock_type::now();

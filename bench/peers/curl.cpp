@@ -10,7 +10,6 @@
 
 #include <curl/curl.h>
 
-#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -20,18 +19,11 @@
 #include <system_error>
 #include <vector>
 
+#include "../load_contract.hpp"
+
 namespace {
 
 using clock_type = std::chrono::steady_clock;
-
-struct settings {
-  std::string host;
-  std::uint16_t port = 0;
-  std::string path;
-  std::size_t connections = 0;
-  std::uint64_t total = 0;
-  std::optional<std::string> ca_file;
-};
 
 struct transfer {
   CURL* easy = nullptr;
@@ -43,33 +35,11 @@ std::size_t append(char* data, std::size_t size, std::size_t count, void* user) 
   return size * count;
 }
 
-template <class Number>
-bool parse_number(std::string_view text, Number& value) {
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  return ec == std::errc{} && end == text.data() + text.size();
-}
-
-std::optional<settings> parse_arguments(int argc, char** argv) {
-  settings config;
-  if (argc != 6 && !(argc == 8 && std::string_view(argv[6]) == "--tls")) return std::nullopt;
-  config.host = argv[1];
-  config.path = argv[3];
-  if (!parse_number(argv[2], config.port) || !parse_number(argv[4], config.connections) ||
-      !parse_number(argv[5], config.total) || config.connections == 0)
-    return std::nullopt;
-  if (argc == 8) config.ca_file = argv[7];
-  return config;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  const auto config = parse_arguments(argc, argv);
-  if (!config) {
-    std::fputs("usage: httpc-bench-curl HOST PORT PATH CONNECTIONS TOTAL_REQUESTS [--tls CAFILE]\n",
-               stderr);
-    return 2;
-  }
+  const auto config = bench::parse_load_arguments("httpc-bench-curl", argc, argv);
+  if (!config) return 2;
   curl_global_init(CURL_GLOBAL_DEFAULT);
   CURLM* multi = curl_multi_init();
   curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, static_cast<long>(config->connections));
