@@ -276,6 +276,7 @@ class basic_connection {
   std::error_code fail(std::error_code ec) noexcept;
   void make_room();
   std::string_view buffered() const noexcept { return {buffer_.get() + start_, end_ - start_}; }
+  void take_head(std::size_t consumed) noexcept;
   void finish_if_complete() noexcept;
   void finish_response() noexcept;
 

@@ -530,10 +530,7 @@ asio::awaitable<std::error_code> basic_connection<Stream>::wait_for_continue() {
       continue;
     }
     if (result.event == parse_event::head) {
-      head_offset_ = start_;
-      start_ += result.consumed;
-      floor_ = start_;
-      head_ready_ = true;
+      take_head(result.consumed);
       close_after_ = true;
       co_return std::error_code{};
     }
@@ -635,10 +632,7 @@ basic_connection<Stream>::getresponse_op() {
       continue;
     }
     if (result.event == parse_event::head) {
-      head_offset_ = start_;
-      start_ += result.consumed;
-      floor_ = start_;
-      head_ready_ = true;
+      take_head(result.consumed);
       break;
     }
     if ((ec = filled(co_await start_fill()))) {
@@ -657,6 +651,16 @@ basic_connection<Stream>::getresponse_op() {
     finish_response();
   }
   co_return Policy::value(std::error_code{}, response_type(this));
+}
+
+// The final head was parsed: its bytes stay put below floor_, where the
+// response's views point, until the next request.
+template <class Stream>
+void basic_connection<Stream>::take_head(std::size_t consumed) noexcept {
+  head_offset_ = start_;
+  start_ += consumed;
+  floor_ = start_;
+  head_ready_ = true;
 }
 
 // The last byte of a Content-Length body was handed out: the response ends
