@@ -96,8 +96,9 @@ TEST_CASE("reuse: sequential requests share one kept-alive connection") {
   run_bounded([&]() -> asio::awaitable<void> {
     httpc::pool pool(co_await asio::this_coro::executor);
     const auto a = co_await pool.async_request("GET", url_of(server, "/1"));
-    const auto b = co_await pool.async_request("GET", url_of(server, "/2"));
-    auto s = co_await pool.async_stream("GET", url_of(server, "/3"));
+    const httpc::url parsed = httpc::parse_url(url_of(server, "/2"));  // a parsed url works too
+    const auto b = co_await pool.async_request("GET", parsed);
+    auto s = co_await pool.async_stream("GET", httpc::parse_url(url_of(server, "/3")));
     CHECK(a.body == "one");
     CHECK(a.status == 200);
     CHECK(a.header("content-length") == std::optional<std::string_view>("3"));

@@ -27,6 +27,7 @@
 #include <asio/ssl/context.hpp>      // the TLS context of an origin
 #include <asio/use_awaitable.hpp>    // the default completion token
 #include <chrono>                    // timeouts, timings
+#include <concepts>                  // what a request may name
 #include <cstddef>                   // std::size_t
 #include <cstdint>                   // counters
 #include <functional>                // the timings callback
@@ -150,6 +151,10 @@ struct request_spec {
   request_options options;
 };
 
+/// What a request may name: URL text, or a parsed url.
+template <class T>
+concept request_target = std::convertible_to<const T&, std::string_view> || std::same_as<T, url>;
+
 request_spec make_request_spec(std::string_view method, std::string_view target, request_body body,
                                const Headers& headers, request_options options);
 request_spec make_request_spec(std::string_view method, const url& target, request_body body,
@@ -229,16 +234,10 @@ class pool {
   /// is sent once more on a new connection when its body can be sent again
   /// (none, bytes; a stream only for an idempotent method, if it was not
   /// read yet).
-  template <class CompletionToken = asio::use_awaitable_t<>>
-  auto async_request(std::string_view method, std::string_view target, request_body body = {},
-                     const Headers& headers = {}, request_options options = {},
-                     CompletionToken&& token = {}) {
-    return detail::complete(
-        executor_, request_op(state_, detail::make_request_spec(method, target, std::move(body), headers, std::move(options))),
-        std::forward<CompletionToken>(token));
-  }
-  template <class CompletionToken = asio::use_awaitable_t<>>
-  auto async_request(std::string_view method, const url& target, request_body body = {},
+  /// `target`: URL text, or a parsed url.
+  template <class Target, class CompletionToken = asio::use_awaitable_t<>>
+    requires detail::request_target<Target>
+  auto async_request(std::string_view method, const Target& target, request_body body = {},
                      const Headers& headers = {}, request_options options = {},
                      CompletionToken&& token = {}) {
     return detail::complete(
@@ -248,16 +247,9 @@ class pool {
 
   /// As async_request, but completes with the head: the body is read from
   /// the streaming_response, which holds the connection meanwhile.
-  template <class CompletionToken = asio::use_awaitable_t<>>
-  auto async_stream(std::string_view method, std::string_view target, request_body body = {},
-                    const Headers& headers = {}, request_options options = {},
-                    CompletionToken&& token = {}) {
-    return detail::complete(
-        executor_, stream_op(state_, detail::make_request_spec(method, target, std::move(body), headers, std::move(options))),
-        std::forward<CompletionToken>(token));
-  }
-  template <class CompletionToken = asio::use_awaitable_t<>>
-  auto async_stream(std::string_view method, const url& target, request_body body = {},
+  template <class Target, class CompletionToken = asio::use_awaitable_t<>>
+    requires detail::request_target<Target>
+  auto async_stream(std::string_view method, const Target& target, request_body body = {},
                     const Headers& headers = {}, request_options options = {},
                     CompletionToken&& token = {}) {
     return detail::complete(
