@@ -28,8 +28,10 @@
 #include <asio/use_awaitable.hpp>      // the default completion token
 #include <chrono>                      // timeouts
 #include <cstddef>                     // std::size_t
+#include <array>                       // the parts of a gather write
 #include <cstdint>                     // std::uint16_t
 #include <functional>                  // std::function, the streaming body source
+#include <initializer_list>            // the parts of a gather write
 #include <limits>                      // the default body limit
 #include <memory>                      // std::unique_ptr, the receive buffer
 #include <optional>                    // optional settings and lookups
@@ -140,6 +142,28 @@ struct tunnel_plan {
   std::uint16_t port = 0;
   std::string request;
 };
+// Up to four buffers of one gather write; the front is dropped as the kernel
+// takes it, so what is left goes to asio::async_write as it is.
+class write_buffers {
+ public:
+  write_buffers(std::initializer_list<std::string_view> parts) noexcept {
+    for (const std::string_view part : parts)
+      if (!part.empty()) parts_[count_++] = asio::buffer(part);
+  }
+  const asio::const_buffer* begin() const noexcept { return parts_.data() + first_; }
+  const asio::const_buffer* end() const noexcept { return parts_.data() + count_; }
+  bool empty() const noexcept { return first_ == count_; }
+  void consume(std::size_t n) noexcept {
+    while (first_ != count_ && n >= parts_[first_].size()) n -= parts_[first_++].size();
+    if (first_ != count_) parts_[first_] += n;
+  }
+
+ private:
+  std::array<asio::const_buffer, 4> parts_{};
+  std::size_t first_ = 0;
+  std::size_t count_ = 0;
+};
+
 }  // namespace detail
 
 /// One connection to one origin; one request at a time, responses read in
@@ -263,8 +287,8 @@ class basic_connection {
       asio::mutable_buffer buffer);
   asio::awaitable<std::tuple<std::error_code, std::string>> read_all_op(std::size_t limit);
 
-  template <class Buffers>
-  asio::awaitable<std::tuple<std::error_code, std::size_t>> start_write(const Buffers& buffers);
+  bool send_now(detail::write_buffers& out, std::error_code& ec) noexcept;
+  asio::awaitable<std::tuple<std::error_code, std::size_t>> start_write(const detail::write_buffers& out);
   std::error_code written(const std::tuple<std::error_code, std::size_t>& result) noexcept;
   asio::awaitable<std::error_code> write_streaming_body(request_body::source& source, bool chunked);
   asio::awaitable<std::tuple<std::error_code, std::size_t>> start_fill();

@@ -10,6 +10,8 @@
 #include <asio/ssl/host_name_verification.hpp>
 #include <asio/write.hpp>
 #include <poll.h>
+#include <sys/socket.h>
+#include <cerrno>
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -390,7 +392,10 @@ auto basic_connection<Stream>::async_send(std::string_view bytes, CompletionToke
 template <class Stream>
 asio::awaitable<std::error_code> basic_connection<Stream>::send_op(std::string_view bytes) {
   if (state_ == state::closed) co_return error::not_connected;
-  if (const std::error_code ec = written(co_await start_write(asio::buffer(bytes)))) co_return fail(ec);
+  detail::write_buffers out{bytes};
+  std::error_code ec;
+  if (!send_now(out, ec)) ec = written(co_await start_write(out));
+  if (ec) co_return fail(ec);
   co_return std::error_code{};
 }
 
@@ -438,15 +443,42 @@ auto basic_connection<Stream>::async_request(std::string_view method, std::strin
   });
 }
 
+// Over plain TCP, hands `out` to the kernel at once, as far as the socket
+// takes it: a write that needs no wait costs no round through the scheduler
+// (at one connection, an epoll_wait less per request). True when nothing is
+// left to write (or the send failed: `ec`); else the caller awaits
+// start_write(out) for the rest.
+template <class Stream>
+bool basic_connection<Stream>::send_now(detail::write_buffers& out, std::error_code& ec) noexcept {
+  if constexpr (is_tls) {
+    return out.empty();
+  } else {
+    std::array<iovec, 4> parts{};
+    std::size_t count = 0;
+    for (const asio::const_buffer& buffer : out)
+      parts[count++] = {const_cast<void*>(buffer.data()), buffer.size()};
+    msghdr message{};
+    message.msg_iov = parts.data();
+    message.msg_iovlen = count;
+    const ssize_t sent = ::sendmsg(socket().native_handle(), &message, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (sent < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return false;
+      ec = std::error_code(errno, std::system_category());
+      return true;
+    }
+    out.consume(static_cast<std::size_t>(sent));
+    return out.empty();
+  }
+}
+
 // Starts a write with its timeout; the caller awaits it and passes the
 // result to written(). Not a coroutine of its own: a frame less per write,
 // which a thousand waiting connections notice.
 template <class Stream>
-template <class Buffers>
 asio::awaitable<std::tuple<std::error_code, std::size_t>> basic_connection<Stream>::start_write(
-    const Buffers& buffers) {
+    const detail::write_buffers& out) {
   arm(options_.write_timeout);
-  return asio::async_write(*stream_, buffers, detail::as_result);
+  return asio::async_write(*stream_, out, detail::as_result);
 }
 
 template <class Stream>
@@ -469,9 +501,11 @@ asio::awaitable<typename Policy::status_type> basic_connection<Stream>::request_
   const std::string_view bytes = body.bytes();
   std::error_code ec;
   if (body.kind() == body_kind::sized && encoding == body_encoding::raw && !expect_continue) {
-    ec = written(co_await start_write(std::array<asio::const_buffer, 2>{asio::buffer(request_head_), asio::buffer(bytes)}));  // one write
+    detail::write_buffers out{request_head_, bytes};  // one write
+    if (!send_now(out, ec)) ec = written(co_await start_write(out));
   } else {
-    ec = written(co_await start_write(asio::buffer(request_head_)));
+    detail::write_buffers out{request_head_};
+    if (!send_now(out, ec)) ec = written(co_await start_write(out));
     if (!ec && expect_continue) {
       ec = co_await wait_for_continue();
       // A final response came instead: the body is not sent, and the server
@@ -479,14 +513,14 @@ asio::awaitable<typename Policy::status_type> basic_connection<Stream>::request_
       if (!ec && head_ready_) co_return Policy::status({});
     }
     if (!ec && body.kind() == body_kind::sized && encoding == body_encoding::raw) {
-      ec = written(co_await start_write(asio::buffer(bytes)));
+      detail::write_buffers rest{bytes};
+      if (!send_now(rest, ec)) ec = written(co_await start_write(rest));
     } else if (!ec && body.kind() == body_kind::sized && encoding == body_encoding::chunked) {
       const chunk_header size(bytes.size());
-      if (bytes.empty())
-        ec = written(co_await start_write(asio::buffer(last_chunk)));
-      else
-        ec = written(co_await start_write(std::array<asio::const_buffer, 4>{asio::buffer(size.view()), asio::buffer(bytes), asio::buffer(chunk_end),
-                             asio::buffer(last_chunk)}));
+      detail::write_buffers rest = bytes.empty()
+                                       ? detail::write_buffers{last_chunk}
+                                       : detail::write_buffers{size.view(), bytes, chunk_end, last_chunk};
+      if (!send_now(rest, ec)) ec = written(co_await start_write(rest));
     } else if (!ec && body.kind() == body_kind::streaming) {
       ec = co_await write_streaming_body(body.producer(), encoding == body_encoding::chunked);
     }
@@ -502,17 +536,18 @@ asio::awaitable<std::error_code> basic_connection<Stream>::write_streaming_body(
     std::optional<std::string> piece = co_await source();
     if (!piece) break;
     if (piece->empty()) continue;  // an empty chunk would end the body
+    const chunk_header size(piece->size());
+    detail::write_buffers out = chunked ? detail::write_buffers{size.view(), *piece, chunk_end}
+                                        : detail::write_buffers{*piece};
     std::error_code ec;
-    if (chunked) {
-      const chunk_header size(piece->size());
-      ec = written(co_await start_write(std::array<asio::const_buffer, 3>{asio::buffer(size.view()), asio::buffer(*piece), asio::buffer(chunk_end)}));
-    } else {
-      ec = written(co_await start_write(asio::buffer(*piece)));
-    }
+    if (!send_now(out, ec)) ec = written(co_await start_write(out));
     if (ec) co_return ec;
   }
-  if (chunked) co_return written(co_await start_write(asio::buffer(last_chunk)));
-  co_return std::error_code{};
+  if (!chunked) co_return std::error_code{};
+  detail::write_buffers out{last_chunk};
+  std::error_code ec;
+  if (!send_now(out, ec)) ec = written(co_await start_write(out));
+  co_return ec;
 }
 
 // Reads until the server's 100 (Continue), a final response, or the wait's
