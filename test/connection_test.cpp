@@ -2108,6 +2108,103 @@ TEST_CASE("tls: timeouts, cancellation and Expect: 100-continue over TLS") {
                            "\r\nAccept-Encoding: identity\r\n\r\n");
 }
 
+TEST_CASE("tls: a large body each way, in records of many sizes, byte-exact") {
+  const auto cert = httpc::test::make_self_signed("localhost");
+  script_server server(httpc::test::tls_options::from_pem(cert.cert_pem, cert.key_pem));
+  // More than one encryption slice (64 KiB) and than a socket's send buffer
+  // takes at once, so records wait for the socket; the answer comes in
+  // records of 7000, then 1 byte each.
+  const std::string upload = pattern(3 * 1024 * 1024, 5);
+  const std::string download = pattern(1024 * 1024, 6);
+  server.on_connection({step::read_request(), step::send_pieces_of(with_length(download), 7000, 0ms),
+                        step::read_request(), step::send_pieces_of(with_length("tiny records"), 1, 0ms),
+                        step::expect_close()});
+  auto context = trusting(cert.cert_pem);
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::tls_connection c(co_await asio::this_coro::executor, context);
+    co_await c.async_connect("localhost", server.port());
+    co_await c.async_request("PUT", "/upload", httpc::request_body(upload));
+    auto r = co_await c.async_getresponse();
+    const bool same = co_await read_in_pieces(r, 65536) == download;  // straight into the caller's buffer
+    CHECK(same);
+    co_await c.async_request("GET", "/small");
+    auto r2 = co_await c.async_getresponse();
+    CHECK(co_await r2.async_read_all() == "tiny records");
+  });
+  check_server(server, 1);
+  const auto requests = server.requests();
+  REQUIRE(requests.size() == 2);
+  const std::string& received = requests[0];
+  const bool body_intact = received.size() > upload.size() &&
+                           received.compare(received.size() - upload.size(), upload.size(), upload) == 0;
+  CHECK(body_intact);
+}
+
+namespace {
+
+// Counts TLS 1.3 KeyUpdate messages a context's connections send and receive.
+struct key_updates {
+  int sent = 0;
+  int received = 0;
+
+  void watch(asio::ssl::context& context) {
+    SSL_CTX_set_msg_callback_arg(context.native_handle(), this);
+    SSL_CTX_set_msg_callback(context.native_handle(), [](int write_p, int, int content_type,
+                                                         const void* message, std::size_t size,
+                                                         SSL*, void* self) {
+      if (content_type != SSL3_RT_HANDSHAKE || size == 0 ||
+          *static_cast<const unsigned char*>(message) != SSL3_MT_KEY_UPDATE)
+        return;
+      auto& counts = *static_cast<key_updates*>(self);
+      ++(write_p != 0 ? counts.sent : counts.received);
+    });
+  }
+};
+
+}  // namespace
+
+TEST_CASE("tls: a server's key update is answered, and requests go on") {
+  const auto cert = httpc::test::make_self_signed("localhost");
+  script_server server(httpc::test::tls_options::from_pem(cert.cert_pem, cert.key_pem));
+  server.on_connection({step::read_request(), step::key_update(), step::send(with_length("one")),
+                        step::read_request(), step::key_update(), step::send(with_length("two")),
+                        step::read_request(), step::send(with_length("three")), step::expect_close()});
+  auto context = trusting(cert.cert_pem);
+  key_updates updates;
+  updates.watch(context);
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::tls_connection c(co_await asio::this_coro::executor, context);
+    co_await c.async_connect("localhost", server.port());
+    for (const std::string_view expected : {"one", "two", "three"}) {
+      co_await c.async_request("GET", "/");
+      auto r = co_await c.async_getresponse();
+      CHECK(co_await r.async_read_all() == expected);
+    }
+  });
+  check_server(server, 1);
+  CHECK(updates.received == 2);
+  CHECK(updates.sent == 2);  // each answered, as RFC 8446 §4.6.3 asks
+  CHECK(server.requests().size() == 3);
+}
+
+TEST_CASE("tls: a server that does not speak TLS fails the handshake") {
+  script_server server;  // plain TCP
+  server.on_connection({step::read_bytes(1), step::close()});
+  server.on_connection({step::read_bytes(1), step::send(with_length("not tls")), step::close()});
+  const auto cert = httpc::test::make_self_signed("localhost");
+  auto context = trusting(cert.cert_pem);
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::tls_connection c(co_await asio::this_coro::executor, context);
+    const std::error_code closed = co_await error_of(c.async_connect("localhost", server.port()));
+    CHECK(closed == asio::ssl::error::stream_truncated);
+    CHECK_FALSE(c.is_open());
+    const std::error_code http = co_await error_of(c.async_connect("localhost", server.port()));
+    CHECK_MESSAGE(http.category() == asio::error::get_ssl_category(), http.message());
+    CHECK_FALSE(c.is_open());
+  });
+  REQUIRE(server.wait_for_finished(2, 3s));
+}
+
 // ============================================================================
 // nginx
 // ============================================================================

@@ -768,11 +768,12 @@ std::string random_bytes(prng& r, std::size_t n) {
 }
 
 std::string hex(std::size_t n, bool upper, std::size_t zeros) {
-  constexpr char lower_digits[] = "0123456789abcdef";
-  constexpr char upper_digits[] = "0123456789ABCDEF";
+  // Not a choice between two local arrays: g++ 12 with -fsanitize=address,
+  // undefined indexes the wrong one.
+  const std::string_view digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
   std::string out;
   do {
-    out.insert(out.begin(), (upper ? upper_digits : lower_digits)[n % 16]);
+    out.insert(out.begin(), digits[n % 16]);
     n /= 16;
   } while (n != 0);
   return std::string(zeros, '0') + out;
@@ -783,6 +784,10 @@ struct generated {
   std::string method;
 };
 
+// Where one expression would make two draws, they are separate statements,
+// in the order g++ has always made them: the order in which a call's
+// arguments (or an overloaded operator's operands) are evaluated is
+// unspecified, and clang's differs, which would make another corpus.
 generated generate(prng& r) {
   generated g;
   g.method = r.percent(5) ? "HEAD" : "GET";
@@ -798,7 +803,10 @@ generated generate(prng& r) {
   };
   auto random_fields = [&](std::vector<std::string>& lines, std::size_t most) {
     const std::size_t n = r.between(0, most);
-    for (std::size_t i = 0; i < n; ++i) lines.push_back(field_name(r) + ":" + field_value(r));
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::string value = field_value(r);
+      lines.push_back(field_name(r) + ":" + value);
+    }
   };
   auto shuffle_in = [&](std::vector<std::string>& lines, std::string line) {
     lines.insert(lines.begin() + static_cast<std::ptrdiff_t>(r.below(lines.size() + 1)), std::move(line));
@@ -813,7 +821,8 @@ generated generate(prng& r) {
     const std::size_t n = r.between(1, 2);
     for (std::size_t i = 0; i < n; ++i) {
       static constexpr int codes[] = {100, 102, 103, 199};
-      status_line(r.pick(codes), r.percent(50) ? "Continue" : reason_phrase(r));
+      const std::string reason = r.percent(50) ? "Continue" : reason_phrase(r);
+      status_line(r.pick(codes), reason);
       std::vector<std::string> lines;
       random_fields(lines, 2);
       if (r.percent(3)) shuffle_in(lines, "Content-Length: " + std::to_string(r.between(1, 9)));
@@ -835,7 +844,8 @@ generated generate(prng& r) {
     static constexpr std::string_view values[] = {"close", "keep-alive", "Keep-Alive", "CLOSE",
                                                   "foo, close", "keep-alive, bar", "TE",
                                                   "keep-alive, close"};
-    shuffle_in(lines, random_case(r, "connection") + ": " + std::string(r.pick(values)));
+    const std::string value(r.pick(values));
+    shuffle_in(lines, random_case(r, "connection") + ": " + value);
   }
   if (r.percent(8)) shuffle_in(lines, random_case(r, "keep-alive") + ": timeout=5, max=100");
   if (r.percent(2)) shuffle_in(lines, "Proxy-Connection: keep-alive");
@@ -843,7 +853,8 @@ generated generate(prng& r) {
   // A folded field.
   if (r.percent(3) && !lines.empty()) {
     auto& line = lines[r.below(lines.size())];
-    line += eol + (r.percent(50) ? " " : "\t") + field_value(r) + "x";
+    const std::string value = field_value(r);
+    line += eol + (r.percent(50) ? " " : "\t") + value + "x";
   }
 
   const bool head = g.method == "HEAD";
@@ -861,7 +872,8 @@ generated generate(prng& r) {
     case framing::length: {
       body = random_bytes(r, r.between(0, 200));
       const std::string n = std::to_string(body.size());
-      shuffle_in(lines, random_case(r, "content-length") + ":" + (r.percent(80) ? " " : "") + n);
+      const bool space = r.percent(80);
+      shuffle_in(lines, random_case(r, "content-length") + ":" + (space ? " " : "") + n);
       if (r.percent(3)) shuffle_in(lines, "Content-Length: " + n);              // repeated
       if (r.percent(2)) shuffle_in(lines, "Transfer-Encoding: chunked");        // and chunked
       break;
@@ -899,8 +911,12 @@ generated generate(prng& r) {
   const std::size_t chunks = r.between(0, 5);
   for (std::size_t i = 0; i < chunks; ++i) {
     const std::string data = random_bytes(r, r.between(1, 60));
-    out += hex(data.size(), r.percent(50), r.percent(10) ? r.between(1, 3) : 0);
-    if (r.percent(15)) out += (r.percent(30) ? " ;" : ";") + token(r, 1, 8);
+    const std::size_t zeros = r.percent(10) ? r.between(1, 3) : 0;
+    out += hex(data.size(), r.percent(50), zeros);
+    if (r.percent(15)) {
+      const std::string name = token(r, 1, 8);
+      out += (r.percent(30) ? " ;" : ";") + name;
+    }
     if (r.percent(10)) out += "=" + (r.percent(50) ? token(r, 1, 8) : "\"quoted; value\"");
     out += eol + data + eol;
   }
@@ -908,7 +924,10 @@ generated generate(prng& r) {
   out += eol;
   if (r.percent(25)) {
     const std::size_t n = r.between(1, 3);
-    for (std::size_t i = 0; i < n; ++i) out += field_name(r) + ": " + field_value(r) + eol;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::string value = field_value(r);
+      out += field_name(r) + ": " + value + eol;
+    }
   }
   out += eol;
   return g;

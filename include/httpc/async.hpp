@@ -28,10 +28,8 @@
 #include <asio/use_awaitable.hpp>      // the default completion token
 #include <chrono>                      // timeouts
 #include <cstddef>                     // std::size_t
-#include <array>                       // the parts of a gather write
 #include <cstdint>                     // std::uint16_t
 #include <functional>                  // std::function, the streaming body source
-#include <initializer_list>            // the parts of a gather write
 #include <limits>                      // the default body limit
 #include <memory>                      // std::unique_ptr, the receive buffer
 #include <optional>                    // optional settings and lookups
@@ -42,6 +40,7 @@
 #include <type_traits>                 // std::is_same_v
 #include <utility>                     // std::move
 
+#include "httpc/detail/tls_pipe.hpp"
 #include "httpc/error.hpp"
 #include "httpc/fields.hpp"
 #include "httpc/parser.hpp"
@@ -142,28 +141,7 @@ struct tunnel_plan {
   std::uint16_t port = 0;
   std::string request;
 };
-// Up to four buffers of one gather write; the front is dropped as the kernel
-// takes it, so what is left goes to asio::async_write as it is.
-class write_buffers {
- public:
-  write_buffers(std::initializer_list<std::string_view> parts) noexcept {
-    for (const std::string_view part : parts)
-      if (!part.empty()) parts_[count_++] = asio::buffer(part);
-  }
-  const asio::const_buffer* begin() const noexcept { return parts_.data() + first_; }
-  const asio::const_buffer* end() const noexcept { return parts_.data() + count_; }
-  bool empty() const noexcept { return first_ == count_; }
-  void consume(std::size_t n) noexcept {
-    while (first_ != count_ && n >= parts_[first_].size()) n -= parts_[first_++].size();
-    if (first_ != count_) parts_[first_] += n;
-  }
-
- private:
-  std::array<asio::const_buffer, 4> parts_{};
-  std::size_t first_ = 0;
-  std::size_t count_ = 0;
-};
-
+struct no_tls_pipe {};  // a plain connection's tls_ member
 }  // namespace detail
 
 /// One connection to one origin; one request at a time, responses read in
@@ -197,7 +175,10 @@ class basic_connection {
   /// Timeouts may be changed between requests (a pool sets them per
   /// request); the parser's settings are fixed at construction.
   connection_options& options() noexcept { return options_; }
-  /// The stream of the current connection (valid after async_connect).
+  /// The stream of the current connection (valid after async_connect). Over
+  /// TLS, for its SSL object (native_handle(): the peer's certificate, the
+  /// cipher): the connection moves the records itself, not through the
+  /// stream's read and write operations.
   Stream& stream() noexcept { return *stream_; }
   asio::ip::tcp::socket& socket() noexcept;
   /// Connected, and not closed since by an error, a cancellation or a
@@ -287,8 +268,9 @@ class basic_connection {
       asio::mutable_buffer buffer);
   asio::awaitable<std::tuple<std::error_code, std::string>> read_all_op(std::size_t limit);
 
-  bool send_now(detail::write_buffers& out, std::error_code& ec) noexcept;
-  asio::awaitable<std::tuple<std::error_code, std::size_t>> start_write(const detail::write_buffers& out);
+  bool send_now(detail::write_buffers& out, std::error_code& ec);
+  asio::awaitable<std::tuple<std::error_code, std::size_t>> start_write(detail::write_buffers& out);
+  asio::awaitable<std::tuple<std::error_code, std::size_t>> start_read(char* data, std::size_t size);
   std::error_code written(const std::tuple<std::error_code, std::size_t>& result) noexcept;
   asio::awaitable<std::error_code> write_streaming_body(request_body::source& source, bool chunked);
   asio::awaitable<std::tuple<std::error_code, std::size_t>> start_fill();
@@ -308,6 +290,7 @@ class basic_connection {
   connection_options options_;
   asio::ssl::context* tls_context_ = nullptr;
   std::optional<Stream> stream_;
+  [[no_unique_address]] std::conditional_t<is_tls, detail::tls_pipe, detail::no_tls_pipe> tls_;
   asio::steady_timer timer_;
   // What a timer's handler may touch: it can run after the connection is
   // gone (an expiry already queued when the operation completed), so it

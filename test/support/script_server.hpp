@@ -57,7 +57,7 @@ namespace httpc::test {
 /// One step of a connection's script; build steps with the static functions.
 struct step {
   enum class kind {
-    read_request, read_bytes, read_until, send, delay,
+    read_request, read_bytes, read_until, send, delay, key_update,
     close, reset, truncate, stall, expect_close,
   };
 
@@ -132,6 +132,14 @@ struct step {
     step s;
     s.what = kind::delay;
     s.duration = how_long;
+    return s;
+  }
+  /// Over TLS 1.3: asks for a key update both ways (KeyUpdate with
+  /// update_requested); it goes out ahead of the next send, and the client
+  /// must answer with its own. Over TCP, nothing.
+  static step key_update() {
+    step s;
+    s.what = kind::key_update;
     return s;
   }
   /// Graceful close, and the end of the script: TLS close_notify, then a TCP
@@ -864,6 +872,7 @@ class script_server {
       case step::kind::read_until: return "read_until";
       case step::kind::send: return "send";
       case step::kind::delay: return "delay";
+      case step::kind::key_update: return "key_update";
       case step::kind::close: return "close";
       case step::kind::reset: return "reset";
       case step::kind::truncate: return "truncate";
@@ -931,6 +940,12 @@ class script_server {
           }
           case step::kind::delay:
             co_await c.sleep(s.duration);
+            break;
+          case step::kind::key_update:
+            if constexpr (detail::connection<Stream>::is_tls) {
+              if (SSL_key_update(c.stream.native_handle(), SSL_KEY_UPDATE_REQUESTED) != 1)
+                throw std::runtime_error("SSL_key_update failed");
+            }
             break;
           case step::kind::close:
             co_await c.close_gracefully(options_.linger);

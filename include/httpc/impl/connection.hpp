@@ -10,8 +10,6 @@
 #include <asio/ssl/host_name_verification.hpp>
 #include <asio/write.hpp>
 #include <poll.h>
-#include <sys/socket.h>
-#include <cerrno>
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -312,10 +310,9 @@ asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(
     if (options_.verify_peer) stream_->set_verify_mode(asio::ssl::verify_peer, ec);
     if (options_.verify_host_name)
       stream_->set_verify_callback(asio::ssl::host_name_verification(host_), ec);
+    tls_.attach(ssl);
     arm(std::nullopt);
-    auto [handshake_error] =
-        co_await stream_->async_handshake(asio::ssl::stream_base::client, detail::as_result);
-    if ((ec = disarm(handshake_error))) co_return fail(ec);
+    if ((ec = disarm(co_await tls_.async_handshake(socket())))) co_return fail(ec);
     end_phase(&connect_timings::handshake);
   }
   deadline_.reset();
@@ -443,32 +440,28 @@ auto basic_connection<Stream>::async_request(std::string_view method, std::strin
   });
 }
 
-// Over plain TCP, hands `out` to the kernel at once, as far as the socket
-// takes it: a write that needs no wait costs no round through the scheduler
-// (at one connection, an epoll_wait less per request). True when nothing is
-// left to write (or the send failed: `ec`); else the caller awaits
-// start_write(out) for the rest.
+// Hands `out` (over TLS, its records) to the kernel at once, as far as the
+// socket takes it: a write that needs no wait costs no round through the
+// scheduler (at one connection, an epoll_wait less per request). True when
+// nothing is left to write (or the send failed: `ec`); else the caller
+// awaits start_write(out) for the rest.
 template <class Stream>
-bool basic_connection<Stream>::send_now(detail::write_buffers& out, std::error_code& ec) noexcept {
-  if constexpr (is_tls) {
-    return out.empty();
-  } else {
-    std::array<iovec, 4> parts{};
-    std::size_t count = 0;
-    for (const asio::const_buffer& buffer : out)
-      parts[count++] = {const_cast<void*>(buffer.data()), buffer.size()};
-    msghdr message{};
-    message.msg_iov = parts.data();
-    message.msg_iovlen = count;
-    const ssize_t sent = ::sendmsg(socket().native_handle(), &message, MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (sent < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return false;
-      ec = std::error_code(errno, std::system_category());
-      return true;
-    }
-    out.consume(static_cast<std::size_t>(sent));
-    return out.empty();
-  }
+bool basic_connection<Stream>::send_now(detail::write_buffers& out, std::error_code& ec) {
+  if constexpr (is_tls)
+    return tls_.send_now(socket(), out, ec);
+  else
+    return detail::send_direct(socket().native_handle(), out, ec);
+}
+
+// A read into [data, data + size) as the stream's read_some: for TLS, of
+// the records' bytes.
+template <class Stream>
+asio::awaitable<std::tuple<std::error_code, std::size_t>> basic_connection<Stream>::start_read(
+    char* data, std::size_t size) {
+  if constexpr (is_tls)
+    return tls_.async_read_some(socket(), data, size);
+  else
+    return stream_->async_read_some(asio::buffer(data, size), detail::as_result);
 }
 
 // Starts a write with its timeout; the caller awaits it and passes the
@@ -476,9 +469,12 @@ bool basic_connection<Stream>::send_now(detail::write_buffers& out, std::error_c
 // which a thousand waiting connections notice.
 template <class Stream>
 asio::awaitable<std::tuple<std::error_code, std::size_t>> basic_connection<Stream>::start_write(
-    const detail::write_buffers& out) {
+    detail::write_buffers& out) {
   arm(options_.write_timeout);
-  return asio::async_write(*stream_, out, detail::as_result);
+  if constexpr (is_tls)
+    return tls_.async_write(socket(), out);
+  else
+    return asio::async_write(*stream_, out, detail::as_result);
 }
 
 template <class Stream>
@@ -574,8 +570,7 @@ asio::awaitable<std::error_code> basic_connection<Stream>::wait_for_continue() {
     make_room();
     const auto saved_deadline = deadline_;
     arm(left);
-    auto [read_error, n] = co_await stream_->async_read_some(
-        asio::buffer(buffer_.get() + end_, capacity_ - end_), detail::as_result);
+    auto [read_error, n] = co_await start_read(buffer_.get() + end_, capacity_ - end_);
     end_ += n;
     deadline_ = saved_deadline;
     ec = disarm(read_error);
@@ -617,8 +612,7 @@ template <class Stream>
 asio::awaitable<std::tuple<std::error_code, std::size_t>> basic_connection<Stream>::start_fill() {
   make_room();
   arm(options_.read_timeout);
-  return stream_->async_read_some(asio::buffer(buffer_.get() + end_, capacity_ - end_),
-                                  detail::as_result);
+  return start_read(buffer_.get() + end_, capacity_ - end_);
 }
 
 template <class Stream>
@@ -758,8 +752,7 @@ basic_connection<Stream>::next_body_op(char* direct, std::size_t max) {
     if (direct != nullptr && start_ == end_ && max >= 4096 && parser_.direct_body_limit() != 0) {
       const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(max, parser_.direct_body_limit()));
       arm(options_.read_timeout);
-      auto [read_error, got] =
-          co_await stream_->async_read_some(asio::buffer(direct, n), detail::as_result);
+      auto [read_error, got] = co_await start_read(direct, n);
       ec = disarm(read_error);
       if (got != 0) {
         parser_.advance_body(got);
