@@ -66,7 +66,8 @@ void tls_pipe::attach(SSL* ssl) {
   output_sent_ = 0;
 }
 
-asio::awaitable<std::error_code> tls_pipe::async_handshake(asio::ip::tcp::socket& socket) {
+asio::awaitable<std::error_code> tls_pipe::async_handshake(asio::ip::tcp::socket& socket,
+                                                          const bool& stopped) {
   for (;;) {
     std::error_code ec;
     const bool done = handshake_step(ec);
@@ -76,6 +77,7 @@ asio::awaitable<std::error_code> tls_pipe::async_handshake(asio::ip::tcp::socket
       if (!ec) ec = write_error;
     }
     if (done || ec) co_return ec;
+    if (stopped) co_return asio::error::operation_aborted;
     auto [read_error, n] = co_await socket.async_read_some(input_space(), as_result);
     if ((ec = received(read_error, n))) co_return ec;
   }
@@ -92,8 +94,10 @@ bool tls_pipe::send_now(asio::ip::tcp::socket& socket, write_buffers& out, std::
 }
 
 asio::awaitable<tls_pipe::read_result> tls_pipe::async_write(asio::ip::tcp::socket& socket,
-                                                             write_buffers& out) {
+                                                             write_buffers& out,
+                                                             const bool& stopped) {
   for (;;) {
+    if (stopped) co_return read_result{asio::error::operation_aborted, 0};
     if (!output().empty()) {
       auto [write_error, n] = co_await asio::async_write(socket, asio::buffer(output()), as_result);
       sent(n);
@@ -105,7 +109,8 @@ asio::awaitable<tls_pipe::read_result> tls_pipe::async_write(asio::ip::tcp::sock
 }
 
 asio::awaitable<tls_pipe::read_result> tls_pipe::async_read_some(asio::ip::tcp::socket& socket,
-                                                                 char* data, std::size_t size) {
+                                                                 char* data, std::size_t size,
+                                                                 const bool& stopped) {
   // Decrypting before a read only when bytes are waiting spares a failing
   // SSL_read per response; after a read it always goes first.
   for (bool decrypt_first = has_input();; decrypt_first = true) {
@@ -120,6 +125,7 @@ asio::awaitable<tls_pipe::read_result> tls_pipe::async_read_some(asio::ip::tcp::
       }
       if (n != 0 || ec) co_return read_result{ec, n};
     }
+    if (stopped) co_return read_result{asio::error::operation_aborted, 0};
     auto [read_error, n] = co_await socket.async_read_some(input_space(), as_result);
     if ((ec = received(read_error, n))) co_return read_result{ec, 0};
   }

@@ -34,19 +34,25 @@ class tls_pipe {
   /// client handshake; both directions start empty.
   void attach(SSL* ssl);
 
+  // The operations below take several socket operations. A timer that
+  // cancels the socket may fire between two of them, when there is nothing
+  // to cancel: `stopped` set by it ends the operation with
+  // operation_aborted before the next one starts.
+
   /// The client handshake over `socket`, with the settings made on the SSL
   /// object before (SNI, ALPN, verification).
-  asio::awaitable<std::error_code> async_handshake(asio::ip::tcp::socket& socket);
+  asio::awaitable<std::error_code> async_handshake(asio::ip::tcp::socket& socket, const bool& stopped);
   /// Encrypts `out` and sends the records if the socket takes them at once:
   /// true when all went (or on a failure: `ec`); else async_write(), which
   /// sends the rest.
   bool send_now(asio::ip::tcp::socket& socket, write_buffers& out, std::error_code& ec);
-  asio::awaitable<read_result> async_write(asio::ip::tcp::socket& socket, write_buffers& out);
+  asio::awaitable<read_result> async_write(asio::ip::tcp::socket& socket, write_buffers& out,
+                                           const bool& stopped);
   /// As a stream's read_some: decrypted bytes into [data, data + size), at
   /// least one; asio::error::eof after the peer's close_notify, and
   /// asio::ssl::error::stream_truncated for a close without it.
   asio::awaitable<read_result> async_read_some(asio::ip::tcp::socket& socket, char* data,
-                                               std::size_t size);
+                                               std::size_t size, const bool& stopped);
 
  private:
   static int read_input(BIO* bio, char* data, int size);

@@ -312,7 +312,7 @@ asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(
       stream_->set_verify_callback(asio::ssl::host_name_verification(host_), ec);
     tls_.attach(ssl);
     arm(std::nullopt);
-    if ((ec = disarm(co_await tls_.async_handshake(socket())))) co_return fail(ec);
+    if ((ec = disarm(co_await tls_.async_handshake(socket(), timer_state_->timed_out)))) co_return fail(ec);
     end_phase(&connect_timings::handshake);
   }
   deadline_.reset();
@@ -459,7 +459,7 @@ template <class Stream>
 asio::awaitable<std::tuple<std::error_code, std::size_t>> basic_connection<Stream>::start_read(
     char* data, std::size_t size) {
   if constexpr (is_tls)
-    return tls_.async_read_some(socket(), data, size);
+    return tls_.async_read_some(socket(), data, size, timer_state_->timed_out);
   else
     return stream_->async_read_some(asio::buffer(data, size), detail::as_result);
 }
@@ -472,7 +472,7 @@ asio::awaitable<std::tuple<std::error_code, std::size_t>> basic_connection<Strea
     detail::write_buffers& out) {
   arm(options_.write_timeout);
   if constexpr (is_tls)
-    return tls_.async_write(socket(), out);
+    return tls_.async_write(socket(), out, timer_state_->timed_out);
   else
     return asio::async_write(*stream_, out, detail::as_result);
 }
