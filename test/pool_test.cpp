@@ -18,11 +18,14 @@
 #include <doctest/doctest.h>
 
 #include <asio/detached.hpp>
+#include <asio/executor_work_guard.hpp>
+#include <asio/experimental/deferred.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
+#include <asio/use_future.hpp>
 
 #include <algorithm>
 #include <array>
@@ -30,6 +33,7 @@
 #include <chrono>
 #include <cstddef>
 #include <exception>
+#include <future>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -667,6 +671,40 @@ TEST_CASE("tokens: a callback, with its error code") {
                       });
   io.run_for(5s);
   CHECK(results == std::vector<std::string>{"Success by callback", "invalid"});
+  check_server(server, 1);
+}
+
+TEST_CASE("tokens: use_future from another thread, and deferred") {
+  script_server server;
+  server.on_connection({step::read_request(), step::send(with_length("by future")),
+                        step::read_request(), step::send(with_length("deferred")), step::expect_close()});
+  asio::io_context io;
+  auto work = asio::make_work_guard(io);
+  std::thread runner([&] { io.run(); });
+  std::optional<httpc::pool> pool(std::in_place, asio::make_strand(io));
+  auto response = pool->async_request("GET", url_of(server, "/"), {}, {}, {}, asio::use_future);
+  REQUIRE(response.wait_for(5s) == std::future_status::ready);
+  CHECK(response.get().body == "by future");
+  auto refused = pool->async_request("GET", "http://[::1/", {}, {}, {}, asio::use_future);
+  REQUIRE(refused.wait_for(5s) == std::future_status::ready);
+  try {
+    refused.get();
+    FAIL("an invalid URL completed");
+  } catch (const std::system_error& e) {
+    CHECK(e.code() == httpc::error::invalid_url);
+  }
+  std::promise<std::string> deferred_body;
+  auto operation = pool->async_request("GET", url_of(server, "/again"), {}, {}, {},
+                                       asio::experimental::deferred);
+  std::move(operation)([&](std::error_code ec, httpc::buffered_response r) {
+    deferred_body.set_value(ec ? ec.message() : r.body);
+  });
+  auto body = deferred_body.get_future();
+  REQUIRE(body.wait_for(5s) == std::future_status::ready);
+  CHECK(body.get() == "deferred");
+  asio::post(io, [&] { pool.reset(); });
+  work.reset();
+  runner.join();
   check_server(server, 1);
 }
 
