@@ -93,24 +93,24 @@ bool tls_pipe::send_now(asio::ip::tcp::socket& socket, write_buffers& out, std::
   return ec || (all && out.empty());
 }
 
-asio::awaitable<tls_pipe::read_result> tls_pipe::async_write(asio::ip::tcp::socket& socket,
-                                                             write_buffers& out,
-                                                             const bool& stopped) {
+asio::awaitable<tls_pipe::io_result> tls_pipe::async_write(asio::ip::tcp::socket& socket,
+                                                           write_buffers& out,
+                                                           const bool& stopped) {
   for (;;) {
-    if (stopped) co_return read_result{asio::error::operation_aborted, 0};
+    if (stopped) co_return io_result{asio::error::operation_aborted, 0};
     if (!output().empty()) {
       auto [write_error, n] = co_await asio::async_write(socket, asio::buffer(output()), as_result);
       sent(n);
-      if (write_error) co_return read_result{write_error, 0};
+      if (write_error) co_return io_result{write_error, 0};
     }
     std::error_code ec;
-    if (out.empty() || !encrypt_some(out, ec)) co_return read_result{ec, 0};
+    if (out.empty() || !encrypt_some(out, ec)) co_return io_result{ec, 0};
   }
 }
 
-asio::awaitable<tls_pipe::read_result> tls_pipe::async_read_some(asio::ip::tcp::socket& socket,
-                                                                 char* data, std::size_t size,
-                                                                 const bool& stopped) {
+asio::awaitable<tls_pipe::io_result> tls_pipe::async_read_some(asio::ip::tcp::socket& socket,
+                                                               char* data, std::size_t size,
+                                                               const bool& stopped) {
   // Decrypting before a read only when bytes are waiting spares a failing
   // SSL_read per response; after a read it always goes first.
   for (bool decrypt_first = has_input();; decrypt_first = true) {
@@ -123,11 +123,11 @@ asio::awaitable<tls_pipe::read_result> tls_pipe::async_read_some(asio::ip::tcp::
         sent(written);
         ec = write_error;
       }
-      if (n != 0 || ec) co_return read_result{ec, n};
+      if (n != 0 || ec) co_return io_result{ec, n};
     }
-    if (stopped) co_return read_result{asio::error::operation_aborted, 0};
+    if (stopped) co_return io_result{asio::error::operation_aborted, 0};
     auto [read_error, n] = co_await socket.async_read_some(input_space(), as_result);
-    if ((ec = received(read_error, n))) co_return read_result{ec, 0};
+    if ((ec = received(read_error, n))) co_return io_result{ec, 0};
   }
 }
 

@@ -24,7 +24,7 @@ namespace httpc::detail {
 
 class tls_pipe {
  public:
-  using read_result = std::tuple<std::error_code, std::size_t>;
+  using io_result = std::tuple<std::error_code, std::size_t>;
 
   tls_pipe() = default;
   tls_pipe(const tls_pipe&) = delete;
@@ -46,13 +46,13 @@ class tls_pipe {
   /// true when all went (or on a failure: `ec`); else async_write(), which
   /// sends the rest.
   bool send_now(asio::ip::tcp::socket& socket, write_buffers& out, std::error_code& ec);
-  asio::awaitable<read_result> async_write(asio::ip::tcp::socket& socket, write_buffers& out,
-                                           const bool& stopped);
+  asio::awaitable<io_result> async_write(asio::ip::tcp::socket& socket, write_buffers& out,
+                                         const bool& stopped);
   /// As a stream's read_some: decrypted bytes into [data, data + size), at
   /// least one; asio::error::eof after the peer's close_notify, and
   /// asio::ssl::error::stream_truncated for a close without it.
-  asio::awaitable<read_result> async_read_some(asio::ip::tcp::socket& socket, char* data,
-                                               std::size_t size, const bool& stopped);
+  asio::awaitable<io_result> async_read_some(asio::ip::tcp::socket& socket, char* data,
+                                             std::size_t size, const bool& stopped);
 
  private:
   static int read_input(BIO* bio, char* data, int size);
