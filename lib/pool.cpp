@@ -16,6 +16,7 @@
 #include <atomic>
 #include <list>
 #include <map>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -785,15 +786,20 @@ pool::~pool() {
 
 pool_stats pool::stats() const noexcept { return state_ ? state_->stats() : pool_stats{}; }
 
-asio::awaitable<std::tuple<std::error_code, buffered_response>> pool::request_op(
-    std::shared_ptr<detail::pool_state> state, detail::request_spec spec) {
-  buffered_response out;
+namespace {
+
+// One request through the pool, for either kind of response; an exception
+// from inside becomes the operation's error code.
+template <class Response>
+asio::awaitable<std::tuple<std::error_code, Response>> exchange(std::shared_ptr<detail::pool_state> state,
+                                                               detail::request_spec spec) {
+  Response out;
   request_timings timings;
   const std::string method = spec.method;
   timings.method = method;
   std::error_code ec;
   try {
-    ec = co_await state->perform(spec, false, out, timings);
+    ec = co_await state->perform(spec, std::is_same_v<Response, streaming_response>, out, timings);
   } catch (const std::system_error& e) {
     ec = e.code();
   }
@@ -801,20 +807,16 @@ asio::awaitable<std::tuple<std::error_code, buffered_response>> pool::request_op
   co_return std::tuple{ec, std::move(out)};
 }
 
+}  // namespace
+
+asio::awaitable<std::tuple<std::error_code, buffered_response>> pool::request_op(
+    std::shared_ptr<detail::pool_state> state, detail::request_spec spec) {
+  return exchange<buffered_response>(std::move(state), std::move(spec));
+}
+
 asio::awaitable<std::tuple<std::error_code, streaming_response>> pool::stream_op(
     std::shared_ptr<detail::pool_state> state, detail::request_spec spec) {
-  streaming_response out;
-  request_timings timings;
-  const std::string method = spec.method;
-  timings.method = method;
-  std::error_code ec;
-  try {
-    ec = co_await state->perform(spec, true, out, timings);
-  } catch (const std::system_error& e) {
-    ec = e.code();
-  }
-  if (ec) out = {};
-  co_return std::tuple{ec, std::move(out)};
+  return exchange<streaming_response>(std::move(state), std::move(spec));
 }
 
 namespace detail {
