@@ -85,6 +85,7 @@ void detail::throw_error(std::error_code ec, failure_context context) {
       case error::invalid_method:
       case error::invalid_header_name:
       case error::invalid_header_value:
+      case error::invalid_request_framing:
         throw std::invalid_argument(message);
       case error::too_many_headers:
       case error::head_too_large:
@@ -96,6 +97,8 @@ void detail::throw_error(std::error_code ec, failure_context context) {
       case error::chunk_size_overflow:
       case error::body_too_large:
       case error::tunnel_failed:
+      case error::too_many_interim_responses:
+      case error::insecure_redirect:
         throw HTTPException(message);
     }
   }

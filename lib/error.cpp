@@ -36,6 +36,10 @@ class category final : public std::error_category {
       case error::invalid_header_name: return "invalid header name";
       case error::invalid_header_value: return "invalid header value";
       case error::invalid_target: return "invalid request target";
+      case error::invalid_request_framing:
+        return "Content-Length that disagrees with the body, or beside Transfer-Encoding";
+      case error::too_many_interim_responses: return "too many interim (1xx) responses";
+      case error::insecure_redirect: return "redirect from https to http refused";
     }
     return "unknown httpc error";
   }

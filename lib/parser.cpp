@@ -293,14 +293,14 @@ detail::head_request response_parser::section_request(std::string_view input,
           options_.max_fields,
           options_.max_line_length,
           {&folds, append_fold},
-          options_.strict};
+          strict()};
 }
 
 parse_result response_parser::parse_head(std::string_view input, std::error_code& ec) noexcept {
   if (input.empty()) return {0, parse_event::need_more};
   const bool http = input.size() >= 5 ? std::memcmp(input.data(), "HTTP/", 5) == 0
                                       : std::string_view("HTTP/").starts_with(input);
-  if (!http && scanned_lines_ == 0 && !options_.strict) {
+  if (!http && scanned_lines_ == 0 && !strict()) {
     // A first line that cannot begin with "HTTP/" is an HTTP/0.9 simple
     // response; leading whitespace makes us wait for the whole line.
     const char c = input.front();

@@ -228,7 +228,50 @@ bool expects_body(std::string_view method) noexcept {
   return iequals(method, "POST"sv) || iequals(method, "PUT"sv) || iequals(method, "PATCH"sv);
 }
 
+// request_head::strict_framing: the caller's framing fields against the body.
+std::error_code check_framing(const request_head& head, const Headers& headers, bool has_length,
+                              bool has_te) noexcept {
+  if (has_length && has_te) return error::invalid_request_framing;
+  if (has_te) {
+    for (const auto& [name, value] : headers)
+      if (iequals(name, "Transfer-Encoding"sv) && !iequals(trim_ows(value), "chunked"sv))
+        return error::invalid_request_framing;
+    return head.body == body_kind::none ? error::invalid_request_framing : std::error_code{};
+  }
+  std::error_code ec;
+  const auto length = content_length_field(headers, ec);
+  if (ec) return error::invalid_request_framing;
+  if (!length || head.body == body_kind::streaming) return {};  // the core counts a stream
+  const std::uint64_t size = head.body == body_kind::sized ? head.content_length : 0;
+  return *length == size ? std::error_code{} : make_error_code(error::invalid_request_framing);
+}
+
 }  // namespace
+
+std::optional<std::uint64_t> content_length_field(const Headers& headers, std::error_code& ec) noexcept {
+  ec.clear();
+  std::optional<std::uint64_t> length;
+  for (const auto& [name, value] : headers) {
+    if (!iequals(name, "Content-Length"sv)) continue;
+    // A list ("5, 5") counts as its members, as a recipient reads it.
+    std::string_view rest = value;
+    for (;;) {
+      const std::size_t comma = rest.find(',');
+      const std::string_view member = trim_ows(rest.substr(0, comma));
+      std::uint64_t n = 0;
+      const auto [end, failure] = std::from_chars(member.data(), member.data() + member.size(), n);
+      if (member.empty() || member.front() < '0' || member.front() > '9' ||
+          failure != std::errc{} || end != member.data() + member.size() || (length && *length != n)) {
+        ec = error::bad_content_length;
+        return std::nullopt;
+      }
+      length = n;
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+  }
+  return length;
+}
 
 body_encoding write_request(std::string& out, const request_head& head, const Headers& headers,
                             std::error_code& ec) {
@@ -264,6 +307,10 @@ body_encoding write_request(std::string& out, const request_head& head, const He
     }
   } else if (!has_length && !has_te && expects_body(head.method)) {
     plan.content_length = true;
+  }
+  if (head.strict_framing) {
+    if ((ec = check_framing(head, headers, has_length, has_te))) return body_encoding::none;
+    if (has_te) encoding = body_encoding::chunked;
   }
 
   emit(out, [&](auto& sink) {

@@ -2,6 +2,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <asio/error.hpp>
@@ -9,6 +10,7 @@
 #include <asio/ssl/error.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
+#include <cerrno>
 #include <climits>
 #include <cstring>
 #include <new>
@@ -129,6 +131,33 @@ asio::awaitable<tls_pipe::io_result> tls_pipe::async_read_some(asio::ip::tcp::so
     auto [read_error, n] = co_await socket.async_read_some(input_space(), as_result);
     if ((ec = received(read_error, n))) co_return io_result{ec, 0};
   }
+}
+
+bool tls_pipe::settle_idle(asio::ip::tcp::socket& socket) noexcept {
+  if (!input_ || !output().empty()) return false;
+  for (;;) {
+    const asio::mutable_buffer space = input_space();
+    if (space.size() == 0) return false;
+    const ssize_t n = ::recv(socket.native_handle(), space.data(), space.size(), MSG_DONTWAIT);
+    if (n > 0) {
+      input_end_ += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) return false;
+    break;
+  }
+  char probe = 0;
+  std::error_code ec;
+  if (decrypt(&probe, 1, ec) != 0 || ec) return false;
+  // SSL_has_pending also sees a record OpenSSL holds only in part.
+  if (input_start_ != input_end_ || SSL_has_pending(ssl_) != 0) return false;
+  if (output().empty()) return true;
+  write_buffers answer{output()};
+  const std::size_t size = output().size();
+  const bool all = send_direct(socket.native_handle(), answer, ec);
+  sent(size - asio::buffer_size(answer));
+  return all && !ec;
 }
 
 int tls_pipe::read_input(BIO* bio, char* data, int size) {

@@ -1036,7 +1036,7 @@ TEST_CASE("errors: a close inside a chunked body is incomplete_body") {
   check_server(server, 3);
 }
 
-TEST_CASE("errors: a malformed status line: bad_status_line when strict, HTTP/0.9 when not") {
+TEST_CASE("errors: a malformed status line: bad_status_line by default (strict), HTTP/0.9 when asked") {
   script_server server;
   server.on_connection({step::read_request(), step::send("garbage line\r\nmore bytes"),
                         step::close()});
@@ -1047,10 +1047,10 @@ TEST_CASE("errors: a malformed status line: bad_status_line when strict, HTTP/0.
   server.on_connection({step::read_request(), step::send("no line ending"), step::close()});
   run_bounded([&]() -> asio::awaitable<void> {
     const auto executor = co_await asio::this_coro::executor;
+    httpc::connection_options lenient;
+    lenient.parser.strict = false;
     {
-      httpc::connection_options strict;
-      strict.parser.strict = true;
-      httpc::connection c(executor, strict);
+      httpc::connection c(executor);
       co_await c.async_connect("127.0.0.1", server.port());
       co_await c.async_request("GET", "/");
       const auto ec1 = co_await error_of(c.async_getresponse());
@@ -1058,7 +1058,7 @@ TEST_CASE("errors: a malformed status line: bad_status_line when strict, HTTP/0.
       CHECK_FALSE(c.is_open());
     }
     {
-      httpc::connection c(executor);
+      httpc::connection c(executor, lenient);
       co_await c.async_connect("127.0.0.1", server.port());
       co_await c.async_request("GET", "/");
       auto r = co_await c.async_getresponse();
@@ -1071,7 +1071,7 @@ TEST_CASE("errors: a malformed status line: bad_status_line when strict, HTTP/0.
       CHECK_FALSE(c.is_open());
     }
     {
-      httpc::connection c(executor);  // lenient: an HTTP/ line still needs a status
+      httpc::connection c(executor, lenient);  // an HTTP/ line still needs a status
       co_await c.async_connect("127.0.0.1", server.port());
       co_await c.async_request("GET", "/");
       const auto ec2 = co_await error_of(c.async_getresponse());
@@ -1080,7 +1080,7 @@ TEST_CASE("errors: a malformed status line: bad_status_line when strict, HTTP/0.
     {
       // A first line without its line ending, ended by the close: still the
       // first line of an HTTP/0.9 response.
-      httpc::connection c(executor);
+      httpc::connection c(executor, lenient);
       co_await c.async_connect("127.0.0.1", server.port());
       co_await c.async_request("GET", "/");
       auto r = co_await c.async_getresponse();

@@ -55,22 +55,38 @@ struct connect_timings {
   std::chrono::nanoseconds handshake{};  ///< TLS handshake
 };
 
-/// Settings of one connection. Timeouts are off when empty.
+/// Settings of one connection. The defaults suit a service talking to
+/// servers it does not trust; an empty timeout is off.
 struct connection_options {
-  parser_options parser{};                             ///< strict mode and limits
-  std::optional<std::chrono::milliseconds> connect_timeout;  ///< resolve, connect, TLS handshake
+  /// Strict: a first line that is no HTTP status line is
+  /// error::bad_status_line; HTTP/0.9 only with `strict = false`.
+  parser_options parser{.strict = true};
+  /// The whole async_connect: resolve, TCP connect, a proxy's CONNECT, the
+  /// TLS handshake (30 s: Go's DefaultTransport dial timeout).
+  std::optional<std::chrono::milliseconds> connect_timeout{30000};
+  /// The TLS handshake alone, within connect_timeout (10 s: Go's
+  /// TLSHandshakeTimeout): a server that accepts TCP and never speaks TLS
+  /// cannot hold a connect for long.
+  std::optional<std::chrono::milliseconds> handshake_timeout{10000};
   std::optional<std::chrono::milliseconds> write_timeout;    ///< each write
   std::optional<std::chrono::milliseconds> read_timeout;     ///< each read: the idle time allowed
   std::optional<std::chrono::milliseconds> request_timeout;  ///< from async_request to the end of the head
   /// How long `Expect: 100-continue` waits for the interim response before
   /// the body is sent anyway (RFC 9110 §10.1.1).
   std::chrono::milliseconds expect_continue_timeout{1000};
+  /// Interim (1xx) responses allowed before the final one; more is
+  /// error::too_many_interim_responses. A server sending `102 Processing`
+  /// forever would otherwise hold the request without end. Five, as Go's
+  /// net/http: 100 Continue, 103 Early Hints and a few 102 fit.
+  std::size_t max_interim_responses = 5;
   std::optional<asio::ip::tcp::endpoint> source_address;     ///< bind before connecting
   std::size_t receive_buffer_size = 16 * 1024;               ///< grows up to the head limit
-  /// TLS: verify the peer's certificate against the context's trust store.
-  /// Off: the context's own verify mode decides.
+  /// TLS: verify the peer's certificate chain against the context's trust
+  /// store. `verify_host_name` implies it: only with both off does the
+  /// context's own verify mode decide.
   bool verify_peer = true;
-  /// TLS: check that the certificate names the host (RFC 6125).
+  /// TLS: check that the certificate names the host (RFC 6125; no partial
+  /// wildcards); implies verifying the chain.
   bool verify_host_name = true;
   /// When set, async_connect records its phases there (the pool's timings).
   connect_timings* timings = nullptr;
@@ -246,6 +262,11 @@ class basic_connection {
   /// closed or reset it, nor sent bytes nobody asked for.
   bool is_reusable() noexcept;
 
+  /// Whether any byte of the last request reached the socket (or may have:
+  /// a write was under way). A request of which nothing went out can be
+  /// sent again elsewhere, whatever its method.
+  bool wrote_request() const noexcept { return wrote_request_; }
+
  private:
   friend class basic_response<Stream>;
   enum class state : unsigned char { closed, idle, awaiting_response, reading_body };
@@ -256,9 +277,9 @@ class basic_connection {
   asio::awaitable<std::error_code> open_tunnel(const detail::tunnel_plan& tunnel);
   asio::awaitable<std::error_code> send_op(std::string_view bytes);
   template <class Policy>
-  asio::awaitable<typename Policy::status_type> request_op(request_body body, body_encoding encoding,
-                                                           bool expect_continue,
-                                                           std::error_code refused);
+  asio::awaitable<typename Policy::status_type> request_op(
+      request_body body, body_encoding encoding, bool expect_continue,
+      std::optional<std::uint64_t> declared_length, std::error_code refused);
   template <class Policy>
   asio::awaitable<typename Policy::template value_type<response_type>> getresponse_op();
   asio::awaitable<std::tuple<std::error_code, std::string_view>> next_body_op(char* direct,
@@ -272,7 +293,8 @@ class basic_connection {
   asio::awaitable<std::tuple<std::error_code, std::size_t>> start_write(detail::write_buffers& out);
   asio::awaitable<std::tuple<std::error_code, std::size_t>> start_read(char* data, std::size_t size);
   std::error_code written(const std::tuple<std::error_code, std::size_t>& result) noexcept;
-  asio::awaitable<std::error_code> write_streaming_body(request_body::source& source, bool chunked);
+  asio::awaitable<std::error_code> write_streaming_body(request_body::source& source, bool chunked,
+                                                        std::optional<std::uint64_t> declared_length);
   asio::awaitable<std::tuple<std::error_code, std::size_t>> start_fill();
   std::error_code filled(const std::tuple<std::error_code, std::size_t>& result) noexcept;
   asio::awaitable<std::error_code> wait_for_continue();
@@ -283,6 +305,7 @@ class basic_connection {
   void make_room();
   std::string_view buffered() const noexcept { return {buffer_.get() + start_, end_ - start_}; }
   void take_head(std::size_t consumed) noexcept;
+  std::error_code skip_interim(std::size_t consumed) noexcept;
   void finish_if_complete() noexcept;
   void finish_response() noexcept;
 
@@ -309,17 +332,22 @@ class basic_connection {
   response_parser parser_;
   // The receive buffer: [start_, end_) is unparsed input; bytes below floor_
   // hold the current response's head and stay put; pending_ body bytes at
-  // start_ were parsed but not yet handed out.
+  // start_ were parsed but not yet handed out. A buffer outgrown while it
+  // held the head is kept, head and all, until the next request: the
+  // response's views never move.
   std::unique_ptr<char[]> buffer_;
+  std::unique_ptr<char[]> retired_buffer_;
+  std::string_view head_;  // the current response's head, where it was read
   std::size_t capacity_ = 0;
   std::size_t start_ = 0;
   std::size_t end_ = 0;
   std::size_t floor_ = 0;
-  std::size_t head_offset_ = 0;
   std::size_t pending_ = 0;
   bool head_ready_ = false;  // an Expect: 100-continue wait read the final head already
   bool close_after_ = false;  // the body was held back: the connection ends with the response
   bool tunnel_request_ = false;  // CONNECT: a 2xx leaves the connection to the tunnel
+  bool wrote_request_ = false;  // some of the last request may have reached the socket
+  std::size_t interim_count_ = 0;  // 1xx responses to the last request
   std::string tunnel_refusal_;
 };
 
@@ -356,8 +384,7 @@ class basic_response {
   bool done() const noexcept { return parser().done(); }
   /// The head as received, from the status line to the empty line.
   std::string_view head() const noexcept {
-    return {connection_->buffer_.get() + connection_->head_offset_,
-            connection_->floor_ - connection_->head_offset_};
+    return connection_->head_;
   }
 
   /// Reads body bytes into `buffer`: at most its size, 0 at the end. A large

@@ -43,6 +43,11 @@ enum class error {
   invalid_header_name,        ///< a field name that is no token (std::invalid_argument)
   invalid_header_value,       ///< a field value with a control byte (std::invalid_argument)
   invalid_target,             ///< a target with a space, control byte or non-ASCII byte (InvalidURL)
+  invalid_request_framing,    ///< a caller's Content-Length that disagrees with the body, or one
+                              ///< beside Transfer-Encoding (std::invalid_argument)
+  // Limits on what a server may make the client do.
+  too_many_interim_responses, ///< more 1xx responses than the limit (HTTPException)
+  insecure_redirect,          ///< a redirect from https to http, not allowed (HTTPException)
 };
 
 /// The category, named "httpc".

@@ -49,6 +49,14 @@ constexpr bool is_token(std::string_view s) noexcept {
 }
 
 /// A request method: RFC 9110 §9.1, method = token. Case is kept as given.
+/// `value` without leading and trailing whitespace (RFC 9110 §5.6.3 OWS:
+/// spaces and tabs).
+constexpr std::string_view trim_ows(std::string_view value) noexcept {
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  return value;
+}
+
 constexpr bool valid_method(std::string_view method) noexcept { return is_token(method); }
 
 /// A field name: RFC 9110 §5.1, field-name = token.

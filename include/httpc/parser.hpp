@@ -249,6 +249,9 @@ class response_parser {
   inline void restart_scan() noexcept;
   inline error decide_framing(const detail::framing_facts& facts) noexcept;
   parse_result fail(std::error_code& ec, error e) noexcept;
+  // A proxy's answer to CONNECT is never an HTTP/0.9 simple response: taken
+  // as one, any bytes would "establish" the tunnel.
+  bool strict() const noexcept { return options_.strict || connect_request_; }
 
   parser_options options_;
   state state_ = state::head;

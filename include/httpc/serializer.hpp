@@ -19,6 +19,7 @@
 
 #include <cstddef>       // std::size_t
 #include <cstdint>       // std::uint16_t, std::uint64_t, std::uint8_t
+#include <optional>      // std::optional, the caller's Content-Length
 #include <span>          // std::span, the values of one field
 #include <string>        // std::string, the output buffer
 #include <string_view>   // std::string_view, every input
@@ -62,6 +63,14 @@ struct request_head {
   bool encode_chunked = false;
   bool skip_host = false;             ///< never add Host (putrequest's skip_host)
   bool skip_accept_encoding = false;  ///< never add Accept-Encoding (skip_accept_encoding)
+  /// The caller's framing fields must agree with the body, so that the
+  /// caller's input can never make the server see a second request
+  /// (smuggling): a Content-Length must be one number equal to a sized
+  /// body's size (0 without a body); Transfer-Encoding may only be
+  /// "chunked", beside no Content-Length, for a body, which is then
+  /// chunk-encoded here. Else error::invalid_request_framing. The core and
+  /// the pool set it; the facade keeps CPython's pass-through.
+  bool strict_framing = false;
 };
 
 /// Appends a whole request head for `request()`: the request line, the
@@ -75,6 +84,11 @@ body_encoding write_request(std::string& out, const request_head& head, const He
                             std::error_code& ec);
 /// As above; throws std::system_error on error.
 body_encoding write_request(std::string& out, const request_head& head, const Headers& headers);
+
+/// The caller's Content-Length: one value of digits, repeated fields (or a
+/// list) only with equal values. Empty without one; error::bad_content_length
+/// in `ec` when there is one that is not that.
+std::optional<std::uint64_t> content_length_field(const Headers& headers, std::error_code& ec) noexcept;
 
 /// Appends what CPython's `putrequest` sends: the request line, then Host and
 /// Accept-Encoding unless skipped. The body fields of `head` are not used.

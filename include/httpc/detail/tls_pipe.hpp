@@ -53,6 +53,12 @@ class tls_pipe {
   /// asio::ssl::error::stream_truncated for a close without it.
   asio::awaitable<io_result> async_read_some(asio::ip::tcp::socket& socket, char* data,
                                              std::size_t size, const bool& stopped);
+  /// For an idle connection: takes what the socket holds, without waiting,
+  /// and lets OpenSSL read it. True when that was only handshake messages
+  /// (TLS 1.3 session tickets; a key update, answered at once) and nothing
+  /// is left over; false for application data nobody asked for, part of a
+  /// record, a close, an alert, or an answer the socket would not take.
+  bool settle_idle(asio::ip::tcp::socket& socket) noexcept;
 
  private:
   static int read_input(BIO* bio, char* data, int size);

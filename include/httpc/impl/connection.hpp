@@ -115,11 +115,7 @@ inline bool is_end_of_stream(const std::error_code& ec) noexcept {
 // RFC 9110 §10.1.1: the client waits for 100 (Continue) before the body.
 inline bool expects_continue(const Headers& headers) noexcept {
   for (const auto& [name, value] : headers) {
-    if (!iequals(name, "Expect")) continue;
-    std::string_view v = value;
-    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-    if (iequals(v, "100-continue")) return true;
+    if (iequals(name, "Expect") && iequals(trim_ows(value), "100-continue")) return true;
   }
   return false;
 }
@@ -233,6 +229,7 @@ asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(
   host_ = std::move(host);
   port_ = port;
   start_ = end_ = floor_ = pending_ = 0;
+  retired_buffer_.reset();
   head_ready_ = false;
   if constexpr (is_tls)
     stream_.emplace(executor_, *tls_context_);
@@ -298,6 +295,10 @@ asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(
     port_ = tunnel->port;
   }
 
+  if (is_tls && options_.handshake_timeout) {
+    const auto limit = clock::now() + *options_.handshake_timeout;
+    if (!deadline_ || limit < *deadline_) deadline_ = limit;
+  }
   if constexpr (is_tls) {
     SSL* ssl = stream_->native_handle();
     std::error_code not_literal;
@@ -325,6 +326,7 @@ template <class Stream>
 asio::awaitable<std::error_code> basic_connection<Stream>::open_tunnel(
     const detail::tunnel_plan& tunnel) {
   tunnel_refusal_.clear();
+  interim_count_ = 0;
   arm(std::nullopt);
   auto [write_error, written] =
       co_await asio::async_write(socket(), asio::buffer(tunnel.request), detail::as_result);
@@ -334,9 +336,12 @@ asio::awaitable<std::error_code> basic_connection<Stream>::open_tunnel(
     std::error_code ec;
     const auto result = parser_.parse(buffered(), ec);
     if (ec) co_return ec;
-    if (result.event == parse_event::head || result.event == parse_event::interim) {
+    if (result.event == parse_event::head) {
       start_ += result.consumed;
-      if (result.event == parse_event::head) break;
+      break;
+    }
+    if (result.event == parse_event::interim) {
+      if ((ec = skip_interim(result.consumed))) co_return ec;
       continue;
     }
     make_room();
@@ -354,9 +359,10 @@ asio::awaitable<std::error_code> basic_connection<Stream>::open_tunnel(
     tunnel_refusal_ += parser_.reason();
     co_return error::tunnel_failed;
   }
-  // The tunnel's first bytes are the target's; a TLS handshake could not
-  // take bytes the proxy sent along with its answer.
-  if (is_tls && start_ != end_) co_return error::tunnel_failed;
+  // The tunnel's first bytes are the target's, and the target has not been
+  // asked anything yet: bytes the proxy sent along with its answer would be
+  // taken as the first response (or the TLS handshake's).
+  if (start_ != end_) co_return error::tunnel_failed;
   co_return std::error_code{};
 }
 
@@ -372,11 +378,13 @@ auto basic_connection<Stream>::async_send_head(std::string_view method, std::str
   } else {
     request_head_.assign(head);
     parser_.reset(method);
+    interim_count_ = 0;
     tunnel_request_ = method == "CONNECT";
     state_ = state::awaiting_response;
   }
   return detail::complete_op(executor_, std::forward<CompletionToken>(token), [&]<class Policy>() {
-    return this->template request_op<Policy>(request_body{}, body_encoding::none, false, refused);
+    return this->template request_op<Policy>(request_body{}, body_encoding::none, false,
+                                             std::nullopt, refused);
   });
 }
 
@@ -396,18 +404,21 @@ asio::awaitable<std::error_code> basic_connection<Stream>::send_op(std::string_v
   co_return std::error_code{};
 }
 
+// No byte past the last response may be taken as the next one's: any
+// unread input, or a socket with anything to read, ends the connection.
+// Over TLS, what the socket holds is let through OpenSSL first: session
+// tickets are fine, records read but not decrypted are not.
 template <class Stream>
 bool basic_connection<Stream>::is_reusable() noexcept {
   if (state_ != state::idle || start_ != end_) return false;
-  pollfd polled{};
-  polled.fd = socket().native_handle();
-  polled.events = POLLIN | POLLRDHUP;
-  const int ready = ::poll(&polled, 1, 0);
-  if (ready == 0) return true;
-  if (ready < 0 || (polled.revents & (POLLHUP | POLLERR | POLLRDHUP | POLLNVAL)) != 0) return false;
-  // Readable but not closed: over TLS 1.3 that is the session tickets a
-  // server sends after the handshake; over TCP, bytes nobody asked for.
-  return is_tls;
+  if constexpr (is_tls) {
+    return tls_.settle_idle(socket());
+  } else {
+    pollfd polled{};
+    polled.fd = socket().native_handle();
+    polled.events = POLLIN | POLLRDHUP;
+    return ::poll(&polled, 1, 0) == 0;
+  }
 }
 
 template <class Stream>
@@ -420,23 +431,30 @@ auto basic_connection<Stream>::async_request(std::string_view method, std::strin
   std::error_code refused;
   body_encoding encoding = body_encoding::none;
   bool expect_continue = false;
+  std::optional<std::uint64_t> declared_length;
   if (state_ == state::closed) {
     refused = error::not_connected;
   } else if (state_ != state::idle) {
     refused = error::cannot_send_request;
   } else {
     request_head_.clear();
-    const request_head head{method, target, host_, port_, is_tls, body.kind(), body.bytes().size()};
+    request_head head{method, target, host_, port_, is_tls, body.kind(), body.bytes().size()};
+    head.strict_framing = true;
     encoding = write_request(request_head_, head, headers, refused);
+    // A stream of the caller's length is counted as it goes out.
+    if (!refused && body.kind() == body_kind::streaming && encoding == body_encoding::raw)
+      declared_length = content_length_field(headers, refused);
     if (!refused) {
       parser_.reset(method);
+      interim_count_ = 0;
       tunnel_request_ = method == "CONNECT";
       expect_continue = body.kind() != body_kind::none && detail::expects_continue(headers);
       state_ = state::awaiting_response;
     }
   }
   return detail::complete_op(executor_, std::forward<CompletionToken>(token), [&]<class Policy>() {
-    return this->template request_op<Policy>(std::move(body), encoding, expect_continue, refused);
+    return this->template request_op<Policy>(std::move(body), encoding, expect_continue,
+                                             declared_length, refused);
   });
 }
 
@@ -447,10 +465,14 @@ auto basic_connection<Stream>::async_request(std::string_view method, std::strin
 // awaits start_write(out) for the rest.
 template <class Stream>
 bool basic_connection<Stream>::send_now(detail::write_buffers& out, std::error_code& ec) {
+  const std::size_t before = asio::buffer_size(out);
+  bool done = false;
   if constexpr (is_tls)
-    return tls_.send_now(socket(), out, ec);
+    done = tls_.send_now(socket(), out, ec);
   else
-    return detail::send_direct(socket().native_handle(), out, ec);
+    done = detail::send_direct(socket().native_handle(), out, ec);
+  if (asio::buffer_size(out) != before) wrote_request_ = true;
+  return done;
 }
 
 // A read into [data, data + size) as the stream's read_some: for TLS, of
@@ -470,6 +492,7 @@ asio::awaitable<std::tuple<std::error_code, std::size_t>> basic_connection<Strea
 template <class Stream>
 asio::awaitable<std::tuple<std::error_code, std::size_t>> basic_connection<Stream>::start_write(
     detail::write_buffers& out) {
+  wrote_request_ = true;  // may reach the socket: only the write knows
   arm(options_.write_timeout);
   if constexpr (is_tls)
     return tls_.async_write(socket(), out, timer_state_->timed_out);
@@ -486,11 +509,14 @@ std::error_code basic_connection<Stream>::written(
 template <class Stream>
 template <class Policy>
 asio::awaitable<typename Policy::status_type> basic_connection<Stream>::request_op(
-    request_body body, body_encoding encoding, bool expect_continue, std::error_code refused) {
+    request_body body, body_encoding encoding, bool expect_continue,
+    std::optional<std::uint64_t> declared_length, std::error_code refused) {
   if (refused) co_return Policy::status(refused);  // nothing was sent; the connection is as it was
+  wrote_request_ = false;
   deadline_.reset();
   if (options_.request_timeout) deadline_ = clock::now() + *options_.request_timeout;
   floor_ = 0;  // the previous response's head may now be overwritten
+  retired_buffer_.reset();
   head_ready_ = false;
   close_after_ = false;
 
@@ -518,20 +544,28 @@ asio::awaitable<typename Policy::status_type> basic_connection<Stream>::request_
                                        : detail::write_buffers{size.view(), bytes, chunk_end, last_chunk};
       if (!send_now(rest, ec)) ec = written(co_await start_write(rest));
     } else if (!ec && body.kind() == body_kind::streaming) {
-      ec = co_await write_streaming_body(body.producer(), encoding == body_encoding::chunked);
+      ec = co_await write_streaming_body(body.producer(), encoding == body_encoding::chunked,
+                                         declared_length);
     }
   }
   if (ec) co_return Policy::status(fail(ec));
   co_return Policy::status({});
 }
 
+// A stream sent raw under the caller's Content-Length never goes past it,
+// nor ends short of it: else the server would take the excess as another
+// request, or the next request as the rest of this body.
 template <class Stream>
 asio::awaitable<std::error_code> basic_connection<Stream>::write_streaming_body(
-    request_body::source& source, bool chunked) {
+    request_body::source& source, bool chunked, std::optional<std::uint64_t> declared_length) {
   for (;;) {
     std::optional<std::string> piece = co_await source();
     if (!piece) break;
     if (piece->empty()) continue;  // an empty chunk would end the body
+    if (declared_length) {
+      if (piece->size() > *declared_length) co_return error::invalid_request_framing;
+      *declared_length -= piece->size();
+    }
     const chunk_header size(piece->size());
     detail::write_buffers out = chunked ? detail::write_buffers{size.view(), *piece, chunk_end}
                                         : detail::write_buffers{*piece};
@@ -539,6 +573,7 @@ asio::awaitable<std::error_code> basic_connection<Stream>::write_streaming_body(
     if (!send_now(out, ec)) ec = written(co_await start_write(out));
     if (ec) co_return ec;
   }
+  if (declared_length.value_or(0) != 0) co_return error::invalid_request_framing;
   if (!chunked) co_return std::error_code{};
   detail::write_buffers out{last_chunk};
   std::error_code ec;
@@ -556,7 +591,7 @@ asio::awaitable<std::error_code> basic_connection<Stream>::wait_for_continue() {
     const auto result = parser_.parse(buffered(), ec);
     if (ec) co_return ec;
     if (result.event == parse_event::interim) {
-      start_ += result.consumed;
+      if ((ec = skip_interim(result.consumed))) co_return ec;
       if (parser_.status() == 100) co_return std::error_code{};
       continue;
     }
@@ -599,10 +634,18 @@ void basic_connection<Stream>::make_room() {
   // Not zeroed: only bytes read are ever looked at, and pages never written
   // stay out of the process's memory.
   auto grown = std::make_unique_for_overwrite<char[]>(capacity);
-  if (end_ != 0) std::memcpy(grown.get(), buffer_.get(), end_);
+  if (floor_ != 0) {
+    // The response's views point into its head: the head stays where it
+    // is, in the old buffer, until the next request; unread bytes move.
+    std::memcpy(grown.get(), buffer_.get() + start_, end_ - start_);
+    end_ -= start_;
+    start_ = floor_ = 0;
+    retired_buffer_ = std::move(buffer_);
+  } else if (end_ != 0) {
+    std::memcpy(grown.get(), buffer_.get(), end_);
+  }
   buffer_ = std::move(grown);
   capacity_ = capacity;
-  if (state_ == state::reading_body || head_ready_) parser_.rebase(buffer_.get() + head_offset_);
 }
 
 // Starts a read into the receive buffer with its timeout; the caller awaits
@@ -657,7 +700,7 @@ basic_connection<Stream>::getresponse_op() {
     const auto result = parser_.parse(buffered(), ec);
     if (ec) co_return Policy::value(fail(ec), response_type{});
     if (result.event == parse_event::interim) {
-      start_ += result.consumed;
+      if ((ec = skip_interim(result.consumed))) co_return Policy::value(fail(ec), response_type{});
       continue;
     }
     if (result.event == parse_event::head) {
@@ -686,10 +729,20 @@ basic_connection<Stream>::getresponse_op() {
 // response's views point, until the next request.
 template <class Stream>
 void basic_connection<Stream>::take_head(std::size_t consumed) noexcept {
-  head_offset_ = start_;
+  head_ = {buffer_.get() + start_, consumed};
   start_ += consumed;
   floor_ = start_;
   head_ready_ = true;
+}
+
+// RFC 9110 §15.2: interim responses come before the final one, each
+// skipped; a bounded number of them, so that a server cannot hold a request
+// with them forever.
+template <class Stream>
+std::error_code basic_connection<Stream>::skip_interim(std::size_t consumed) noexcept {
+  start_ += consumed;
+  if (++interim_count_ > options_.max_interim_responses) return error::too_many_interim_responses;
+  return {};
 }
 
 // The last byte of a Content-Length body was handed out: the response ends
@@ -789,18 +842,19 @@ asio::awaitable<std::tuple<std::error_code, std::string>> basic_connection<Strea
     std::size_t limit) {
   using result = std::tuple<std::error_code, std::string>;
   std::string body;
-  // A known length is read into place: straight from the socket once the
-  // buffered part is copied. Only a plausible one is allocated up front: a
-  // server's number is no reason to reserve gigabytes.
-  constexpr std::uint64_t preallocate_limit = 64 * 1024 * 1024;
+  // A known length is read into place, straight from the socket once the
+  // buffered part is copied. The server's number is not trusted with
+  // memory: the string grows with the bytes that came, at most doubling.
   std::optional<std::uint64_t> left;
   if (const auto length = parser_.content_length(); length && state_ == state::reading_body)
     left = *length - parser_.body_received() + pending_;
   if (left && *left > limit) co_return result{fail(error::body_too_large), {}};
-  if (left && *left <= preallocate_limit) {
-    body.resize(static_cast<std::size_t>(*left));
+  if (left) {
+    constexpr std::size_t first_step = 64 * 1024;
     std::size_t got = 0;
-    while (got < body.size()) {
+    while (got < *left) {
+      if (got == body.size())
+        body.resize(static_cast<std::size_t>(std::min<std::uint64_t>(*left, std::max(first_step, got * 2))));
       auto [ec, n] = co_await read_some_op<detail::return_errors>(
           asio::buffer(body.data() + got, body.size() - got));
       if (ec) co_return result{ec, {}};
