@@ -426,8 +426,9 @@ std::uint16_t split_host_port(std::string& host, std::optional<std::uint16_t> gi
   }
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
     host = host.substr(1, host.size() - 2);
+  // CPython's _validate_host: no control byte and no space in a host.
   for (const char c : host) {
-    if (is_control(c)) throw InvalidURL("control character in host");
+    if (is_control(c) || c == ' ') throw InvalidURL("control character or space in host: '" + host + "'");
   }
   return port;
 }
@@ -435,7 +436,9 @@ std::uint16_t split_host_port(std::string& host, std::optional<std::uint16_t> gi
 connection_options core_options(const ConnectionOptions& options, const std::optional<TLSOptions>& tls) {
   connection_options o;
   o.parser.strict = options.strict;
+  // Python's timeout is each blocking step's, and none without one.
   o.connect_timeout = options.timeout;
+  o.handshake_timeout = options.timeout;
   o.read_timeout = options.timeout;
   o.write_timeout = options.timeout;
   if (options.source_address) {

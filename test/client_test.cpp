@@ -235,6 +235,14 @@ TEST_CASE("host and port parsing") {
   }
   CHECK_THROWS_AS((void)httpc::HTTPConnection("exa\nmple.org"), httpc::InvalidURL);
   CHECK_THROWS_AS((void)httpc::HTTPConnection("exa\x7fmple.org", 80), httpc::InvalidURL);
+  // CPython's _validate_host: a space is refused too, and so is every byte up to it.
+  CHECK_THROWS_AS((void)httpc::HTTPConnection("127.0.0.1 x"), httpc::InvalidURL);
+  CHECK_THROWS_AS((void)httpc::HTTPConnection("127.0.0.1 x", 80), httpc::InvalidURL);
+  for (int c = 0; c <= 0x20; ++c) {
+    CAPTURE(c);
+    CHECK_THROWS_AS((void)httpc::HTTPConnection("a" + std::string(1, static_cast<char>(c)) + "b", 80),
+                    httpc::InvalidURL);
+  }
 }
 
 // --- Reading ------------------------------------------------------------------------
@@ -646,6 +654,9 @@ TEST_CASE("every httpc::error maps to its exception") {
   CHECK(thrown(error::invalid_header_name) == "invalid_argument");
   CHECK(thrown(error::invalid_header_value) == "invalid_argument");
   CHECK(thrown(error::invalid_target) == "InvalidURL");
+  CHECK(thrown(error::invalid_request_framing) == "invalid_argument");
+  CHECK(thrown(error::too_many_interim_responses) == "HTTPException");
+  CHECK(thrown(error::insecure_redirect) == "HTTPException");
 
   // Other categories keep their code.
   try {
@@ -1058,6 +1069,27 @@ TEST_CASE("a CONNECT the proxy refuses: HTTPException \"Tunnel connection failed
   conn.set_tunnel("example.test", 80);
   CHECK_THROWS_WITH_AS(conn.request("GET", "/"), "Tunnel connection failed: 407 Proxy Authentication Required",
                        httpc::HTTPException);
+}
+
+TEST_CASE("a proxy's bytes after its 200 to CONNECT are refused, not taken as the first response") {
+  script_server proxy;
+  proxy.on_connection({step::read_until("\r\n\r\n"),
+                       step::send("HTTP/1.1 200 Connection established\r\n\r\n"
+                                  "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nEVIL"),
+                       step::stall(2s)});
+  httpc::HTTPConnection conn("127.0.0.1", proxy.port());
+  conn.set_tunnel("example.test", 80);
+  CHECK_THROWS_WITH_AS(conn.request("GET", "/"), doctest::Contains("tunnel"), httpc::HTTPException);
+}
+
+TEST_CASE("endless 102 Processing: HTTPException after five interim responses") {
+  script_server server;
+  std::string processing;
+  for (int i = 0; i < 6; ++i) processing += "HTTP/1.1 102 Processing\r\n\r\n";
+  server.on_connection({step::read_request(), step::send(processing), step::stall(2s)});
+  httpc::HTTPConnection conn("127.0.0.1", server.port());
+  conn.request("GET", "/");
+  CHECK_THROWS_WITH_AS(conn.getresponse(), "too many interim (1xx) responses", httpc::HTTPException);
 }
 
 // --- nginx ------------------------------------------------------------------------

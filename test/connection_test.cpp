@@ -12,6 +12,7 @@
 // locals, and header lists are named Headers variables.
 #include "httpc/async.hpp"
 
+#include "support/allocation_counter.hpp"
 #include "support/coroutines.hpp"
 #include "support/nginx.hpp"
 #include "support/script_server.hpp"
@@ -52,6 +53,7 @@ namespace {
 using namespace std::chrono_literals;
 using namespace std::string_literals;
 using namespace asio::experimental::awaitable_operators;
+using httpc::test::allocation_counter;
 using httpc::test::script;
 using httpc::test::script_server;
 using httpc::test::step;
@@ -2561,4 +2563,265 @@ TEST_CASE("a Content-Length body is done with its last byte, buffered or read di
     auto r3 = co_await c.async_getresponse();
     CHECK(r3.status() == 204);
   });
+}
+
+// ============================================================================
+// Safe defaults: what a hostile server or careless caller input cannot do
+// ============================================================================
+
+TEST_CASE("defaults: strict parsing, bounded connect and handshake, five interim responses") {
+  const httpc::connection_options o;
+  CHECK(o.parser.strict);
+  CHECK(o.connect_timeout == 30s);
+  CHECK(o.handshake_timeout == 10s);
+  CHECK(o.max_interim_responses == 5);
+  CHECK(o.verify_peer);
+  CHECK(o.verify_host_name);
+}
+
+TEST_CASE("hostile: an SSH banner is bad_status_line, not an HTTP/0.9 body") {
+  script_server server;
+  server.on_connection({step::read_request(), step::send("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"),
+                        step::stall(2s)});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::connection c(co_await asio::this_coro::executor);
+    co_await c.async_connect("127.0.0.1", server.port());
+    co_await c.async_request("GET", "/");
+    const auto ec = co_await error_of(c.async_getresponse());
+    CHECK(ec == httpc::error::bad_status_line);
+    CHECK_FALSE(c.is_open());
+  });
+}
+
+TEST_CASE("hostile: interim responses past the limit are too_many_interim_responses") {
+  const std::string processing = "HTTP/1.1 102 Processing\r\n\r\n";
+  std::string five, six;
+  for (int i = 0; i < 5; ++i) five += processing;
+  six = five + processing;
+  script_server server;
+  server.on_connection({step::read_request(), step::send(five + with_length("done")),
+                        step::read_request(), step::send(six), step::stall(2s)});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::connection c(co_await asio::this_coro::executor);
+    co_await c.async_connect("127.0.0.1", server.port());
+    co_await c.async_request("GET", "/five");
+    auto r = co_await c.async_getresponse();
+    const std::string body = co_await r.async_read_all();
+    CHECK(body == "done");
+    co_await c.async_request("GET", "/six");
+    const auto ec = co_await error_of(c.async_getresponse());
+    CHECK(ec == httpc::error::too_many_interim_responses);
+    CHECK_FALSE(c.is_open());
+  });
+}
+
+TEST_CASE("hostile: a server that never speaks TLS is cut off at handshake_timeout") {
+  script_server server;  // plain TCP: the ClientHello goes unanswered
+  server.on_connection({step::stall(3s)});
+  asio::ssl::context context(asio::ssl::context::tls_client);
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::connection_options options;
+    options.handshake_timeout = 300ms;  // connect_timeout keeps its 30 s
+    httpc::tls_connection c(co_await asio::this_coro::executor, context, options);
+    const auto start = steady::now();
+    const auto ec = co_await error_of(c.async_connect("localhost", server.port()));
+    const auto elapsed = steady::now() - start;
+    CHECK(ec == std::errc::timed_out);
+    CHECK(elapsed < 2s);
+    CHECK_FALSE(c.is_open());
+  });
+}
+
+TEST_CASE("hostile: views of the head stay valid while the body outgrows the receive buffer") {
+  // A long chunk extension, or a long trailer section, makes the receive
+  // buffer grow in the middle of the body. Under AddressSanitizer a view
+  // into a buffer that moved is a heap-use-after-free.
+  const std::string long_value(700, 'v');
+  const std::string head = "HTTP/1.1 200 Fine Indeed\r\nX-Long: " + long_value +
+                           "\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const std::string extension = ";ext=" + std::string(20000, 'e');
+  const std::string by_extension = head + "4" + extension + "\r\nbody\r\n0\r\n\r\n";
+  const std::string by_trailers = head + "4\r\nbody\r\n0\r\nT: " + std::string(30000, 't') + "\r\n\r\n";
+  script_server server;
+  server.on_connection({step::read_request(), step::send(by_extension),
+                        step::read_request(), step::send(by_trailers), step::expect_close()});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::connection_options options;
+    options.receive_buffer_size = 1024;
+    httpc::connection c(co_await asio::this_coro::executor, options);
+    co_await c.async_connect("127.0.0.1", server.port());
+    for (const std::string& response : {by_extension, by_trailers}) {
+      co_await c.async_request("GET", "/");
+      auto r = co_await c.async_getresponse();
+      const std::string_view reason = r.reason();
+      const std::optional<std::string_view> value = r.header("X-Long");
+      const std::string_view first_name = r.fields()[0].name;
+      const std::string_view whole_head = r.head();
+      const std::string body = co_await r.async_read_all();
+      CHECK(body == "body");
+      CHECK(reason == "Fine Indeed");
+      CHECK(value == long_value);
+      CHECK(first_name == "X-Long");
+      CHECK(whole_head == head);
+      CHECK(r.header("Transfer-Encoding") == "chunked");
+      if (&response == &by_trailers) CHECK(r.trailers().find("T")->size() == 30000);
+    }
+  });
+  check_server(server, 1);
+}
+
+TEST_CASE("hostile: an announced Content-Length is not allocated before the bytes come") {
+  script_server server;
+  server.on_connection({step::read_request(),
+                        step::send("HTTP/1.1 200 OK\r\nContent-Length: 62914560\r\n\r\n0123456789"),
+                        step::stall(2s)});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::connection_options options;
+    options.read_timeout = 200ms;
+    httpc::connection c(co_await asio::this_coro::executor, options);
+    co_await c.async_connect("127.0.0.1", server.port());
+    co_await c.async_request("GET", "/");
+    auto r = co_await c.async_getresponse();
+    const std::size_t before = allocation_counter::held;
+    allocation_counter::reset_peak();
+    const auto ec = co_await error_of(r.async_read_all());
+    CHECK(ec == std::errc::timed_out);
+    CHECK(allocation_counter::peak_since(before) < 1024 * 1024);
+  });
+}
+
+TEST_CASE("hostile: a TLS record past the response keeps the connection from being reused") {
+  const auto cert = httpc::test::make_self_signed("localhost");
+  script_server server(httpc::test::tls_options::from_pem(cert.cert_pem, cert.key_pem));
+  server.on_connection({step::read_request(), step::send(with_length("ok")),
+                        step::send(with_length("EVIL")), step::stall(2s)});
+  auto context = trusting(cert.cert_pem);
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::tls_connection c(co_await asio::this_coro::executor, context);
+    co_await c.async_connect("localhost", server.port());
+    co_await c.async_request("GET", "/");
+    auto r = co_await c.async_getresponse();
+    const std::string body = co_await r.async_read_all();
+    CHECK(body == "ok");
+    CHECK(c.is_idle());
+    // The second record may still be on its way: it must be seen once it is here.
+    bool reusable = true;
+    for (int i = 0; i < 100 && reusable; ++i) {
+      reusable = c.is_reusable();
+      if (reusable) co_await sleep_for(10ms);
+    }
+    CHECK_FALSE(reusable);
+  });
+}
+
+TEST_CASE("hostile: a CONNECT answered without a status line opens no tunnel, even when lenient") {
+  script_server proxy;
+  proxy.on_connection({step::read_until("\r\n\r\n"), step::send("garbage\r\n\r\n"), step::stall(2s)});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::connection_options lenient;
+    lenient.parser.strict = false;
+    httpc::connection c(co_await asio::this_coro::executor, lenient);
+    const auto ec = co_await error_of(c.async_connect_tunnel("127.0.0.1", proxy.port(), "x.test", 80));
+    CHECK(ec == httpc::error::bad_status_line);
+    CHECK_FALSE(c.is_open());
+  });
+}
+
+TEST_CASE("hostile: bytes sent along with a plain tunnel's 2xx are refused") {
+  script_server proxy;
+  proxy.on_connection({step::read_until("\r\n\r\n"),
+                       step::send("HTTP/1.1 200 Connection established\r\n\r\n" + with_length("EVIL")),
+                       step::stall(2s)});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::connection c(co_await asio::this_coro::executor);
+    const auto ec = co_await error_of(c.async_connect_tunnel("127.0.0.1", proxy.port(), "x.test", 80));
+    CHECK(ec == httpc::error::tunnel_failed);
+    CHECK_FALSE(c.is_open());
+  });
+}
+
+TEST_CASE("requests: caller framing that disagrees with the body is refused before a byte is sent") {
+  script_server server;
+  server.on_connection({step::read_request(), step::send(with_length("ok")),
+                        step::read_request(), step::send(with_length("ok")), step::expect_close()});
+  const std::string smuggling = "abcdGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::connection c(co_await asio::this_coro::executor);
+    co_await c.async_connect("127.0.0.1", server.port());
+    struct refused_case {
+      const char* what;
+      const char* method;
+      std::optional<std::string> body;
+      httpc::Headers headers;
+    };
+    const std::vector<refused_case> cases = {
+        {"a length shorter than the body", "POST", smuggling, {{"Content-Length", "4"}}},
+        {"a length longer than the body", "POST", "abcd", {{"Content-Length", "5"}}},
+        {"a length beside Transfer-Encoding", "POST", "abcd",
+         {{"Content-Length", "4"}, {"Transfer-Encoding", "chunked"}}},
+        {"a coding other than chunked", "POST", "abcd", {{"Transfer-Encoding", "gzip, chunked"}}},
+        {"chunked without a body", "GET", std::nullopt, {{"Transfer-Encoding", "chunked"}}},
+        {"a length without a body", "GET", std::nullopt, {{"Content-Length", "5"}}},
+        {"lengths that differ", "POST", "abcd", {{"Content-Length", "4"}, {"Content-Length", "5"}}},
+        {"a length that is no number", "POST", "abcd", {{"Content-Length", "+4"}}},
+    };
+    for (const auto& one : cases) {
+      CAPTURE(one.what);
+      const httpc::request_body body = one.body ? httpc::request_body(*one.body) : httpc::request_body();
+      const auto ec = co_await error_of(c.async_request(one.method, "/", body, one.headers));
+      CHECK(ec == httpc::error::invalid_request_framing);
+      CHECK(c.is_idle());
+    }
+    // What agrees goes out: the body's own length, and a caller's chunked,
+    // which the core then encodes itself.
+    const httpc::Headers equal = {{"Content-Length", "4"}};
+    co_await c.async_request("POST", "/equal", "abcd", equal);
+    auto r1 = co_await c.async_getresponse();
+    co_await r1.async_discard();
+    const httpc::Headers chunked_field = {{"Transfer-Encoding", "chunked"}};
+    co_await c.async_request("POST", "/chunked", "hello", chunked_field);
+    auto r2 = co_await c.async_getresponse();
+    co_await r2.async_discard();
+  });
+  check_server(server, 1);
+  const auto requests = server.requests();
+  REQUIRE(requests.size() == 2);
+  const std::string host = "Host: 127.0.0.1:" + std::to_string(server.port()) + "\r\n";
+  CHECK(requests[0] == "POST /equal HTTP/1.1\r\n" + host +
+                           "Accept-Encoding: identity\r\nContent-Length: 4\r\n\r\nabcd");
+  CHECK(requests[1] == "POST /chunked HTTP/1.1\r\n" + host +
+                           "Accept-Encoding: identity\r\nTransfer-Encoding: chunked\r\n\r\n"
+                           "5\r\nhello\r\n0\r\n\r\n");
+}
+
+TEST_CASE("requests: a stream under the caller's Content-Length neither overruns nor falls short") {
+  script_server server;
+  server.on_connection({step::read_until("\r\n\r\n"), step::read_bytes(4), step::expect_close()});
+  server.on_connection({step::read_until("\r\n\r\n"), step::read_bytes(3), step::expect_close()});
+  auto make_source = [](std::vector<std::string> pieces) {
+    auto state = std::make_shared<std::pair<std::vector<std::string>, std::size_t>>(std::move(pieces), 0);
+    return httpc::request_body::source([state]() -> asio::awaitable<std::optional<std::string>> {
+      if (state->second == state->first.size()) co_return std::nullopt;
+      co_return state->first[state->second++];
+    });
+  };
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::connection c(co_await asio::this_coro::executor);
+    const httpc::Headers six = {{"Content-Length", "6"}};
+    co_await c.async_connect("127.0.0.1", server.port());
+    auto longer = make_source(std::vector<std::string>{"abcd", "efgh"});
+    const auto over = co_await error_of(c.async_request("PUT", "/", std::move(longer), six));
+    CHECK(over == httpc::error::invalid_request_framing);
+    CHECK_FALSE(c.is_open());
+    co_await c.async_connect("127.0.0.1", server.port());
+    auto shorter = make_source(std::vector<std::string>{"abc"});
+    const auto under = co_await error_of(c.async_request("PUT", "/", std::move(shorter), six));
+    CHECK(under == httpc::error::invalid_request_framing);
+    CHECK_FALSE(c.is_open());
+  });
+  check_server(server, 2);
+  const auto reads = server.reads();
+  REQUIRE(reads.size() == 4);
+  CHECK(reads[1] == "abcd");  // nothing of the piece that would overrun
+  CHECK(reads[3] == "abc");
 }

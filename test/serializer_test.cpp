@@ -317,6 +317,54 @@ TEST_CASE("a sized body with the caller's Content-Length or Transfer-Encoding") 
   CHECK(encoding == body_encoding::raw);
 }
 
+TEST_CASE("strict_framing: the caller's framing fields must agree with the body") {
+  request_head sized = with_body("POST", body_kind::sized, 4);
+  sized.strict_framing = true;
+  request_head none = get();
+  none.strict_framing = true;
+  request_head stream = with_body("POST", body_kind::streaming);
+  stream.strict_framing = true;
+  const auto framing = make_error_code(httpc::error::invalid_request_framing);
+  CHECK(refused(sized, {{"Content-Length", "3"}}) == framing);
+  CHECK(refused(sized, {{"Content-Length", "5"}}) == framing);
+  CHECK(refused(sized, {{"Content-Length", "4"}, {"Content-Length", "5"}}) == framing);
+  CHECK(refused(sized, {{"Content-Length", "4, 5"}}) == framing);
+  CHECK(refused(sized, {{"Content-Length", "+4"}}) == framing);
+  CHECK(refused(sized, {{"Content-Length", ""}}) == framing);
+  CHECK(refused(sized, {{"Content-Length", "4"}, {"Transfer-Encoding", "chunked"}}) == framing);
+  CHECK(refused(sized, {{"Transfer-Encoding", "gzip, chunked"}}) == framing);
+  CHECK(refused(none, {{"Transfer-Encoding", "chunked"}}) == framing);
+  CHECK(refused(none, {{"Content-Length", "1"}}) == framing);
+  CHECK(refused(stream, {{"Content-Length", "x"}}) == framing);
+
+  body_encoding encoding = body_encoding::none;
+  head_of(sized, {{"Content-Length", "4"}}, &encoding);
+  CHECK(encoding == body_encoding::raw);
+  head_of(sized, {{"content-length", " 4 , 4 "}}, &encoding);
+  CHECK(encoding == body_encoding::raw);
+  head_of(none, {{"Content-Length", "0"}}, &encoding);
+  CHECK(encoding == body_encoding::none);
+  head_of(stream, {{"Content-Length", "100"}}, &encoding);  // counted as it goes out
+  CHECK(encoding == body_encoding::raw);
+  // A caller's chunked is encoded here, never taken as already framed.
+  head_of(sized, {{"Transfer-Encoding", " Chunked"}}, &encoding);
+  CHECK(encoding == body_encoding::chunked);
+}
+
+TEST_CASE("content_length_field: one number, repeats and lists only when equal") {
+  std::error_code ec;
+  CHECK_FALSE(httpc::content_length_field({{"Host", "x"}}, ec).has_value());
+  CHECK_FALSE(ec);
+  CHECK(httpc::content_length_field({{"Content-Length", "12"}}, ec) == 12u);
+  CHECK(httpc::content_length_field({{"content-length", "7"}, {"CONTENT-LENGTH", "7, 7"}}, ec) == 7u);
+  CHECK_FALSE(ec);
+  for (const char* bad : {"", " ", "1 2", "0x10", "-1", "+1", "1,", ",1", "3, 4", "99999999999999999999"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(httpc::content_length_field({{"Content-Length", bad}}, ec).has_value());
+    CHECK(ec == httpc::error::bad_content_length);
+  }
+}
+
 TEST_CASE("a streaming body: Transfer-Encoding: chunked unless the caller frames it") {
   body_encoding encoding = body_encoding::none;
   CHECK(head_of(with_body("PUT", body_kind::streaming), {{"X-A", "1"}}, &encoding) ==
