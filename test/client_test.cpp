@@ -1082,6 +1082,14 @@ TEST_CASE("a proxy's bytes after its 200 to CONNECT are refused, not taken as th
   CHECK_THROWS_WITH_AS(conn.request("GET", "/"), doctest::Contains("tunnel"), httpc::HTTPException);
 }
 
+TEST_CASE("a proxy that answers CONNECT without a status line opens no tunnel, though not strict") {
+  script_server proxy;
+  proxy.on_connection({step::read_until("\r\n\r\n"), step::send("garbage\r\n\r\n"), step::stall(2s)});
+  httpc::HTTPConnection conn("127.0.0.1", proxy.port());
+  conn.set_tunnel("example.test", 80);
+  CHECK_THROWS_AS(conn.request("GET", "/"), httpc::BadStatusLine);
+}
+
 TEST_CASE("endless 102 Processing: HTTPException after five interim responses") {
   script_server server;
   std::string processing;
