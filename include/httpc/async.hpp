@@ -67,10 +67,12 @@ struct connection_options {
   std::chrono::milliseconds expect_continue_timeout{1000};
   std::optional<asio::ip::tcp::endpoint> source_address;     ///< bind before connecting
   std::size_t receive_buffer_size = 16 * 1024;               ///< grows up to the head limit
-  /// TLS: verify the peer's certificate against the context's trust store.
-  /// Off: the context's own verify mode decides.
+  /// TLS: verify the peer's certificate chain against the context's trust
+  /// store. Off, with verify_host_name off too: the context's own verify mode
+  /// decides.
   bool verify_peer = true;
-  /// TLS: check that the certificate names the host (RFC 6125).
+  /// TLS: check that the certificate names the host (RFC 9525; partial
+  /// wildcards never match). Implies verify_peer.
   bool verify_host_name = true;
   /// When set, async_connect records its phases there (the pool's timings).
   connect_timings* timings = nullptr;
