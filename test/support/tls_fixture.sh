@@ -43,6 +43,8 @@ readonly port_low=10000   # nginx's ports come from [port_low, port_low + port_s
 readonly port_span=10000  # away from the nginx fixture's and the ephemeral range
 readonly port_count=${#cases[@]}
 readonly port_attempts=25
+readonly s_servers=(tls11 mtls mtls13)
+declare -A s_server_ports
 
 log() { printf 'tls fixture: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -88,8 +90,8 @@ stop_all() {
   rm -f "$dir/fixture.env"
   # nginx's master stops its worker itself.
   stop_pid "$dir/nginx.pid" nginx
-  stop_pid "$dir/tls11.pid" s_server
-  stop_pid "$dir/mtls.pid" s_server
+  local name
+  for name in "${s_servers[@]}"; do stop_pid "$dir/$name.pid" s_server; done
 }
 
 # --- Certificates ------------------------------------------------------------
@@ -267,9 +269,9 @@ start_nginx() {
 # --- openssl s_server --------------------------------------------------------
 
 # start_s_server NAME ARGS...: s_server on a port the kernel picks, which it
-# prints ("ACCEPT 127.0.0.1:PORT"); sets s_server_port.
+# prints ("ACCEPT 127.0.0.1:PORT"), into s_server_ports[NAME].
 start_s_server() {
-  local name=$1 steps=250
+  local name=$1 steps=250 port
   shift
   setsid openssl s_server -accept 127.0.0.1:0 -www -cert "$dir/pki/valid.pem" \
     -key "$dir/pki/valid.key" "$@" </dev/null >"$dir/$name.log" 2>&1 &
@@ -279,8 +281,9 @@ start_s_server() {
     ((steps-- > 0)) || die "s_server $name did not listen within 5 s"
     sleep 0.02
   done
-  s_server_port=$(sed -n 's/^ACCEPT .*:\([0-9]*\)$/\1/p' "$dir/$name.log")
-  [[ $s_server_port =~ ^[0-9]+$ ]] || die "s_server $name: no port in its output"
+  port=$(sed -n 's/^ACCEPT .*:\([0-9]*\)$/\1/p' "$dir/$name.log")
+  [[ $port =~ ^[0-9]+$ ]] || die "s_server $name: no port in its output"
+  s_server_ports[$name]=$port
 }
 
 # --- Checks ------------------------------------------------------------------
@@ -295,15 +298,17 @@ answers() {
 }
 
 check_servers() {
-  local line port=$nginx_base
+  local line port=$nginx_base name
   for line in "${cases[@]}"; do
     answers "$port" || die "nginx's ${line%% *} port $port does not answer"
     port=$((port + 1))
   done
-  answers "$tls11_port" -tls1_1 -cipher DEFAULT@SECLEVEL=0 \
-    || die "s_server TLS11 port $tls11_port does not answer"
-  answers "$mtls_port" -cert "$dir/pki/client.pem" -key "$dir/pki/client.key" \
-    || die "s_server MTLS port $mtls_port does not answer"
+  answers "${s_server_ports[tls11]}" -tls1_1 -cipher DEFAULT@SECLEVEL=0 \
+    || die "s_server tls11 does not answer"
+  for name in mtls mtls13; do
+    answers "${s_server_ports[$name]}" -cert "$dir/pki/client.pem" -key "$dir/pki/client.key" \
+      || die "s_server $name port ${s_server_ports[$name]} does not answer"
+  done
 }
 
 write_fixture_env() {
@@ -315,8 +320,7 @@ write_fixture_env() {
       echo "HTTPC_TLS_${name^^}_PORT=$port"
       port=$((port + 1))
     done
-    echo "HTTPC_TLS_TLS11_PORT=$tls11_port"
-    echo "HTTPC_TLS_MTLS_PORT=$mtls_port"
+    for name in "${s_servers[@]}"; do echo "HTTPC_TLS_${name^^}_PORT=${s_server_ports[$name]}"; done
     echo "HTTPC_TLS_PKI=$dir/pki"
   } >"$dir/fixture.env.new"
   mv "$dir/fixture.env.new" "$dir/fixture.env"
@@ -341,11 +345,11 @@ start() {
   start_nginx "$nginx"
   # TLS 1.1 needs security level 0 in OpenSSL 3.0 (its signatures use SHA-1).
   start_s_server tls11 -tls1_1 -cipher DEFAULT@SECLEVEL=0
-  tls11_port=$s_server_port
-  # TLS 1.2: a missing certificate fails the handshake itself (TLS 1.3 would
-  # report it only after the client's handshake has finished).
+  # A client certificate signed by ca required. Without one, TLS 1.2 fails
+  # the handshake itself; TLS 1.3 tells the client only after its side of
+  # the handshake has finished, with an alert.
   start_s_server mtls -tls1_2 -Verify 1 -verify_return_error -CAfile "$dir/pki/ca.pem"
-  mtls_port=$s_server_port
+  start_s_server mtls13 -tls1_3 -Verify 1 -verify_return_error -CAfile "$dir/pki/ca.pem"
   local steps=250
   until [[ -s $dir/nginx.pid ]]; do
     ((steps-- > 0)) || die "nginx wrote no pid file within 5 s"
@@ -355,7 +359,8 @@ start() {
   write_fixture_env
   trap - EXIT
   log "nginx on 127.0.0.1:$nginx_base-$((nginx_base + port_count - 1))," \
-    "s_server TLS11 on $tls11_port, MTLS on $mtls_port"
+    "s_server tls11 ${s_server_ports[tls11]}, mtls ${s_server_ports[mtls]}," \
+    "mtls13 ${s_server_ports[mtls13]}"
 }
 
 if [[ $# -lt 2 || ($1 != start && $1 != stop) ]]; then
