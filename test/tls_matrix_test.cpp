@@ -3,8 +3,9 @@
 // `tls_matrix` (test/support/tls_fixture.sh): nginx with one certificate per
 // port (expired, not yet valid, self-signed, from an untrusted CA, for another
 // name, a partial wildcard, DNS or IP entries only), openssl s_server for TLS
-// 1.1 and for a required client certificate; and the scripted server for a
-// close without close_notify. Each case ends in the error API.md documents.
+// 1.1 and for a required client certificate (TLS 1.2 and 1.3); the scripted
+// server for IPv6 and for a close without close_notify. Each case ends in the
+// error API.md documents.
 //
 // SSL_CERT_FILE (set by CTest) makes the default contexts trust the fixture's
 // CA, so the facade's and the pool's own contexts are tested too.
@@ -20,6 +21,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -97,7 +99,8 @@ outcome through_pool(asio::ssl::context* context, const std::string& host, std::
   options.tls_context = context;
   httpc::request_options request;
   request.total_timeout = 3s;
-  const std::string target = "https://" + host + ":" + std::to_string(port) + "/";
+  const bool v6 = host.find(':') != std::string::npos;
+  const std::string target = "https://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port) + "/";
   outcome o;
   run_bounded([&]() -> asio::awaitable<void> {
     httpc::pool pool(co_await asio::this_coro::executor, options);
@@ -143,6 +146,21 @@ httpc::TLSOptions with_context(std::shared_ptr<asio::ssl::context> context,
   tls.check_hostname = check_hostname;
   return tls;
 }
+
+/// A scripted TLS server with a certificate of the fixture's (by default for
+/// localhost, 127.0.0.1 and ::1); every connection reads the request, sends
+/// `bytes` and closes as `closing` says.
+struct scripted_server {
+  script_server server;
+  scripted_server(std::string bytes, step closing, std::string certificate = "valid",
+                  httpc::test::server_options options = {})
+      : server(httpc::test::tls_options::from_files(tls_file(certificate + ".pem"),
+                                                    tls_file(certificate + ".key")),
+               options) {
+    server.on_every_connection({step::read_request(), step::send(std::move(bytes)), closing});
+  }
+  std::uint16_t port() const { return server.port(); }
+};
 
 // --- The certificate matrix ---------------------------------------------------
 
@@ -243,6 +261,13 @@ TEST_CASE("facade: without check_hostname, a caller's context decides alone") {
   const auto wrong_name =
       through_facade("localhost", tls_port("wrong-name"), with_context(verifying, false));
   CHECK_MESSAGE(succeeded(wrong_name), wrong_name);
+  // So does the default context.
+  httpc::TLSOptions unchecked;
+  unchecked.check_hostname = false;
+  const auto default_untrusted = through_facade("localhost", tls_port("untrusted"), unchecked);
+  CHECK_MESSAGE(verify_failed(default_untrusted), default_untrusted);
+  const auto default_wrong_name = through_facade("localhost", tls_port("wrong-name"), unchecked);
+  CHECK_MESSAGE(succeeded(default_wrong_name), default_wrong_name);
 }
 
 TEST_CASE("core: verify_host_name verifies the chain even with verify_peer off") {
@@ -272,6 +297,27 @@ TEST_CASE("core: a verify callback of the context's cannot accept a failed check
   }
   const auto valid = through_core(*context, "localhost", tls_port("valid"));
   CHECK_MESSAGE(succeeded(valid), valid);
+}
+
+TEST_CASE("an IPv6 literal is checked against the certificate's IP entries") {
+  const auto context = ours();
+  const std::shared_ptr<asio::ssl::context> shared = ours();
+  httpc::test::server_options options;
+  options.ipv6 = true;
+  const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+  scripted_server valid(ok, step::close(), "valid", options);  // IP:::1
+  for (const outcome& o : {through_core(*context, "::1", valid.port()),
+                           through_pool(context.get(), "::1", valid.port()),
+                           through_facade("::1", valid.port(), with_context(shared))}) {
+    CHECK_MESSAGE(succeeded(o), o);
+    CHECK(o.body == "hello");
+  }
+  scripted_server dns_only(ok, step::close(), "dns-only", options);  // DNS:localhost
+  for (const outcome& o : {through_core(*context, "::1", dns_only.port()),
+                           through_pool(context.get(), "::1", dns_only.port()),
+                           through_facade("::1", dns_only.port(), with_context(shared))}) {
+    CHECK_MESSAGE(verify_failed(o), o);
+  }
 }
 
 // --- Protocol version and client certificates ----------------------------------
@@ -323,16 +369,6 @@ TEST_CASE("a required client certificate: missing is a handshake failure, given 
 
 // --- A close without close_notify ------------------------------------------------
 
-/// A scripted TLS server with the fixture's certificate for localhost; every
-/// connection reads the request, sends `bytes` and closes as `closing` says.
-struct truncating_server {
-  script_server server;
-  truncating_server(std::string bytes, step closing)
-      : server(httpc::test::tls_options::from_files(tls_file("valid.pem"), tls_file("valid.key"))) {
-    server.on_every_connection({step::read_request(), step::send(std::move(bytes)), closing});
-  }
-  std::uint16_t port() const { return server.port(); }
-};
 
 struct truncation_case {
   const char* what;
@@ -359,7 +395,7 @@ TEST_CASE("a TLS close without close_notify, inside a head and inside a body") {
   const std::shared_ptr<asio::ssl::context> shared = ours();
   for (const auto& c : cases) {
     INFO(std::string(c.what));
-    truncating_server server(c.bytes, step::truncate());
+    scripted_server server(c.bytes, step::truncate());
     for (const outcome& o : {through_core(*context, "localhost", server.port()),
                              through_pool(context.get(), "localhost", server.port())}) {
       CHECK_MESSAGE(o.code == c.core, o);
@@ -378,7 +414,7 @@ TEST_CASE("a TLS close without close_notify, inside a head and inside a body") {
 }
 
 TEST_CASE("an until-close body ended with close_notify is whole") {
-  truncating_server server("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nhello", step::close());
+  scripted_server server("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nhello", step::close());
   const auto context = ours();
   for (const outcome& o : {through_core(*context, "localhost", server.port()),
                            through_pool(context.get(), "localhost", server.port()),
