@@ -300,17 +300,18 @@ asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(
 
   if constexpr (is_tls) {
     SSL* ssl = stream_->native_handle();
-    // OpenSSL's own error, or, should a call fail without one, an internal error.
-    const auto ssl_error = [](int reason) {
+    // OpenSSL's queued error; a call that failed without one, an internal error.
+    const auto ssl_error = [] {
       const unsigned long queued = ERR_get_error();
-      return std::error_code(static_cast<int>(queued ? queued : ERR_PACK(ERR_LIB_SSL, 0, reason)),
-                             asio::error::get_ssl_category());
+      return std::error_code(
+          static_cast<int>(queued ? queued : ERR_PACK(ERR_LIB_SSL, 0, ERR_R_INTERNAL_ERROR)),
+          asio::error::get_ssl_category());
     };
     std::error_code not_literal;
     const asio::ip::address literal = asio::ip::make_address(host_, not_literal);
     // RFC 6066 §3: no SNI for address literals.
     if (not_literal && SSL_set_tlsext_host_name(ssl, host_.c_str()) != 1)
-      co_return fail(ssl_error(ERR_R_INTERNAL_ERROR));
+      co_return fail(ssl_error());
     static constexpr unsigned char alpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
     SSL_set_alpn_protos(ssl, alpn, sizeof alpn);
     // A name means nothing on an unverified chain: checking it verifies the
@@ -335,7 +336,7 @@ asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(
         const auto bytes = literal.to_v6().to_bytes();
         set = X509_VERIFY_PARAM_set1_ip(param, bytes.data(), bytes.size());
       }
-      if (set != 1) co_return fail(ssl_error(ERR_R_INTERNAL_ERROR));
+      if (set != 1) co_return fail(ssl_error());
     }
     tls_.attach(ssl);
     arm(std::nullopt);
