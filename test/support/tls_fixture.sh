@@ -13,8 +13,9 @@
 #   P-256). Then starts, on 127.0.0.1 only:
 #     nginx, one port per server certificate (see `cases`); each port answers
 #       any request with "hello, tls\n" (Content-Length) and keeps alive;
-#     openssl s_server -www, twice: TLS 1.1 only (TLS11), and TLS 1.2 that
-#       requires a client certificate signed by ca (MTLS), both with `valid`.
+#     openssl s_server -www with `valid`, on ports the kernel picks: TLS 1.1
+#       only (tls11); TLS 1.2 (mtls) and TLS 1.3 (mtls13) that require a
+#       client certificate signed by ca.
 #   Writes DIR/fixture.env (NAME=VALUE lines: every port and file) last, and
 #   returns once every server answers. On failure: prints the logs, stops
 #   what it started, exits non-zero.
@@ -24,9 +25,10 @@
 #   nothing runs.
 set -euo pipefail
 
-# name  subject CN  issuer  extension section (of openssl.cnf)  validity
-# A CN that no test connects with: names are matched in the SAN, and
-# OpenSSL falls back to the CN only when the SAN holds no DNS entry.
+# name  issuer  extension section (of openssl.cnf)  validity
+# Each subject CN is "httpc matrix NAME", which no test connects with: names
+# are matched in the SAN, and OpenSSL falls back to the CN only when the SAN
+# holds no DNS entry.
 readonly cases=(
   "valid            ca        server        now"
   "expired          ca        server        past"
@@ -249,19 +251,21 @@ ports_free() {
 
 # start_nginx NGINX: sets nginx_base, the first of its consecutive ports.
 start_nginx() {
-  local attempt first
+  local attempt first args=(-p "$dir/" -c "$dir/nginx.conf")
+  # The error log from the start, not the default path (not writable by all).
+  "$1" -h 2>&1 | grep -q -- '^ *-e ' && args+=(-e "$dir/error.log")
   first=$(printf '%s' "$dir" | cksum | cut -d' ' -f1)
   for ((attempt = 0; attempt < port_attempts; ++attempt)); do
     nginx_base=$((port_low + (first + attempt) % (port_span / port_count) * port_count))
     ports_free "$nginx_base" || continue
     write_nginx_config "$nginx_base"
     : >"$dir/error.log"
-    if "$1" -p "$dir/" -c "$dir/nginx.conf" </dev/null >"$dir/start.log" 2>&1; then
+    if "$1" "${args[@]}" </dev/null >"$dir/start.log" 2>&1; then
       return 0
     fi
     # Taken between the check and nginx's bind(): try the next ports.
     grep -q 'Address already in use' "$dir/start.log" "$dir/error.log" 2>/dev/null \
-      || die "nginx did not start ($1 -p $dir/ -c $dir/nginx.conf)"
+      || die "nginx did not start ($1 ${args[*]})"
   done
   die "found no free ports for nginx in $port_attempts attempts"
 }
