@@ -321,10 +321,12 @@ asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(
     // verify failed"; partial wildcards ("f*.example.com") never match
     // (RFC 9525 §6.3, as CPython).
     const bool verify = options_.verify_peer || options_.verify_host_name;
-    if (verify) SSL_set_verify(ssl, SSL_VERIFY_PEER, SSL_get_verify_callback(ssl));
+    if (verify)  // the context's other mode bits (post-handshake auth) stay
+      SSL_set_verify(ssl, SSL_get_verify_mode(ssl) | SSL_VERIFY_PEER, SSL_get_verify_callback(ssl));
     if (options_.verify_host_name) {
       X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
-      X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+      X509_VERIFY_PARAM_set_hostflags(
+          param, X509_VERIFY_PARAM_get_hostflags(param) | X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
       int set = 0;
       if (not_literal) {
         set = X509_VERIFY_PARAM_set1_host(param, host_.data(), host_.size());
