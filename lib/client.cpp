@@ -446,7 +446,9 @@ connection_options core_options(const ConnectionOptions& options, const std::opt
                                                options.source_address->second);
   }
   if (tls) {
-    o.verify_peer = tls->context == nullptr;  // a context of the caller's verifies as it says
+    // check_hostname verifies the chain too (the core's verify_host_name does),
+    // whatever a caller's context says; without it, a caller's context decides.
+    o.verify_peer = tls->context == nullptr || tls->check_hostname;
     o.verify_host_name = tls->check_hostname;
   }
   return o;

@@ -82,11 +82,11 @@ struct connection_options {
   std::optional<asio::ip::tcp::endpoint> source_address;     ///< bind before connecting
   std::size_t receive_buffer_size = 16 * 1024;               ///< grows up to the head limit
   /// TLS: verify the peer's certificate chain against the context's trust
-  /// store. `verify_host_name` implies it: only with both off does the
-  /// context's own verify mode decide.
+  /// store. Off, with verify_host_name off too: the context's own verify mode
+  /// decides.
   bool verify_peer = true;
-  /// TLS: check that the certificate names the host (RFC 6125; no partial
-  /// wildcards); implies verifying the chain.
+  /// TLS: check that the certificate names the host (RFC 9525; partial
+  /// wildcards never match). Implies verify_peer.
   bool verify_host_name = true;
   /// When set, async_connect records its phases there (the pool's timings).
   connect_timings* timings = nullptr;

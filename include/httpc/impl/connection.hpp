@@ -7,8 +7,8 @@
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/bind_executor.hpp>
 #include <asio/ip/address.hpp>
-#include <asio/ssl/host_name_verification.hpp>
 #include <asio/write.hpp>
+#include <openssl/x509v3.h>
 #include <poll.h>
 #include <algorithm>
 #include <array>
@@ -301,19 +301,53 @@ asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(
   }
   if constexpr (is_tls) {
     SSL* ssl = stream_->native_handle();
+    // OpenSSL's queued error; a call that failed without one, an internal error.
+    const auto ssl_error = [] {
+      const unsigned long queued = ERR_get_error();
+      return std::error_code(
+          static_cast<int>(queued ? queued : ERR_PACK(ERR_LIB_SSL, 0, ERR_R_INTERNAL_ERROR)),
+          asio::error::get_ssl_category());
+    };
     std::error_code not_literal;
-    asio::ip::make_address(host_, not_literal);
+    const asio::ip::address literal = asio::ip::make_address(host_, not_literal);
     // RFC 6066 §3: no SNI for address literals.
     if (not_literal && SSL_set_tlsext_host_name(ssl, host_.c_str()) != 1)
-      co_return fail(std::error_code(static_cast<int>(ERR_get_error()), asio::error::get_ssl_category()));
+      co_return fail(ssl_error());
     static constexpr unsigned char alpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
     SSL_set_alpn_protos(ssl, alpn, sizeof alpn);
-    if (options_.verify_peer) stream_->set_verify_mode(asio::ssl::verify_peer, ec);
-    if (options_.verify_host_name)
-      stream_->set_verify_callback(asio::ssl::host_name_verification(host_), ec);
+    // A name means nothing on an unverified chain: checking it verifies the
+    // chain too, whatever the context's mode (CPython's check_hostname
+    // forces CERT_REQUIRED). OpenSSL checks the name during chain
+    // verification, so a wrong one fails the handshake as "certificate
+    // verify failed"; partial wildcards ("f*.example.com") never match
+    // (RFC 9525 §6.3, as CPython).
+    const bool verify = options_.verify_peer || options_.verify_host_name;
+    if (verify)  // the context's other mode bits (post-handshake auth) stay
+      SSL_set_verify(ssl, SSL_get_verify_mode(ssl) | SSL_VERIFY_PEER, SSL_get_verify_callback(ssl));
+    if (options_.verify_host_name) {
+      X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+      X509_VERIFY_PARAM_set_hostflags(
+          param, X509_VERIFY_PARAM_get_hostflags(param) | X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+      int set = 0;
+      if (not_literal) {
+        set = X509_VERIFY_PARAM_set1_host(param, host_.data(), host_.size());
+      } else if (literal.is_v4()) {
+        const auto bytes = literal.to_v4().to_bytes();
+        set = X509_VERIFY_PARAM_set1_ip(param, bytes.data(), bytes.size());
+      } else {
+        // The bytes, without a zone ("fe80::1%eth0"), which no certificate holds.
+        const auto bytes = literal.to_v6().to_bytes();
+        set = X509_VERIFY_PARAM_set1_ip(param, bytes.data(), bytes.size());
+      }
+      if (set != 1) co_return fail(ssl_error());
+    }
     tls_.attach(ssl);
     arm(std::nullopt);
     if ((ec = disarm(co_await tls_.async_handshake(socket(), timer_state_->timed_out)))) co_return fail(ec);
+    // A verify callback of the context's may have waved a failure through.
+    if (verify && SSL_get_verify_result(ssl) != X509_V_OK)
+      co_return fail(std::error_code(ERR_PACK(ERR_LIB_SSL, 0, SSL_R_CERTIFICATE_VERIFY_FAILED),
+                                     asio::error::get_ssl_category()));
     end_phase(&connect_timings::handshake);
   }
   deadline_.reset();
