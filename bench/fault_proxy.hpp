@@ -14,8 +14,8 @@
 //             can tell)
 // A fault past the connection's last byte never fires. Request bytes
 // (client to upstream) are relayed untouched. Either side closing closes
-// both. One io_context thread; nothing is unbounded: buffers are fixed,
-// a stall ends by itself.
+// both. Single-threaded (one io_context thread); nothing is unbounded:
+// buffers are fixed, a stall ends by itself.
 #pragma once
 
 #include <asio/co_spawn.hpp>
@@ -31,6 +31,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -65,17 +66,25 @@ struct fault_proxy_counts {
   }
 };
 
+/// Owns the listening socket; the accept loop and the sessions share its
+/// state, so it may go while they finish. Destroy it on its executor's
+/// thread (or once the io_context stopped): that closes the listening
+/// socket; sessions end by themselves.
 class fault_proxy {
  public:
   fault_proxy(const asio::any_io_executor& executor, fault_proxy_options options)
-      : options_(std::move(options)),
-        random_(options_.seed),
-        acceptor_(executor, {asio::ip::make_address_v4("127.0.0.1"), 0}) {
-    asio::co_spawn(executor, accept_loop(), asio::detached);
+      : state_(std::make_shared<state>(executor, std::move(options))) {
+    asio::co_spawn(executor, accept_loop(state_), asio::detached);
+  }
+  fault_proxy(const fault_proxy&) = delete;
+  fault_proxy& operator=(const fault_proxy&) = delete;
+  ~fault_proxy() {
+    std::error_code ignored;
+    state_->acceptor.close(ignored);
   }
 
-  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
-  const fault_proxy_counts& counts() const { return counts_; }
+  std::uint16_t port() const { return state_->acceptor.local_endpoint().port(); }
+  const fault_proxy_counts& counts() const { return state_->counts; }
 
  private:
   using tcp = asio::ip::tcp;
@@ -87,48 +96,58 @@ class fault_proxy {
     std::string garbage;
   };
 
-  plan draw() {
-    plan p;
-    if (options_.kinds.empty() || std::uniform_real_distribution<double>(0, 1)(random_) >= options_.fault_rate)
-      return p;
-    p.kind = options_.kinds[std::uniform_int_distribution<std::size_t>(0, options_.kinds.size() - 1)(random_)];
-    if (p.kind == fault::garbage) {
-      p.garbage.resize(std::uniform_int_distribution<std::size_t>(1, 64)(random_));
-      for (auto& c : p.garbage) c = static_cast<char>(std::uniform_int_distribution<int>(0, 255)(random_));
-      if (p.garbage[0] == 'H') p.garbage[0] = 'X';  // never the start of a status line
-    } else {
-      p.at = std::uniform_int_distribution<std::size_t>(0, options_.max_offset - 1)(random_);
-    }
-    ++counts_.planned[static_cast<std::size_t>(p.kind)];
-    return p;
-  }
+  struct state {
+    state(const asio::any_io_executor& executor, fault_proxy_options o)
+        : options(std::move(o)), random(options.seed), acceptor(executor, {asio::ip::make_address_v4("127.0.0.1"), 0}) {}
 
-  asio::awaitable<void> accept_loop() {
-    asio::steady_timer backoff(acceptor_.get_executor());
-    for (;;) {
-      auto [ec, client] = co_await acceptor_.async_accept(as_result);
+    plan draw() {
+      plan p;
+      if (options.kinds.empty() || std::uniform_real_distribution<double>(0, 1)(random) >= options.fault_rate)
+        return p;
+      p.kind = options.kinds[std::uniform_int_distribution<std::size_t>(0, options.kinds.size() - 1)(random)];
+      if (p.kind == fault::garbage) {
+        p.garbage.resize(std::uniform_int_distribution<std::size_t>(1, 64)(random));
+        for (auto& c : p.garbage) c = static_cast<char>(std::uniform_int_distribution<int>(0, 255)(random));
+        if (p.garbage[0] == 'H') p.garbage[0] = 'X';  // never the start of a status line
+      } else {
+        p.at = std::uniform_int_distribution<std::size_t>(0, options.max_offset - 1)(random);
+      }
+      ++counts.planned[static_cast<std::size_t>(p.kind)];
+      return p;
+    }
+
+    fault_proxy_options options;
+    std::mt19937_64 random;
+    tcp::acceptor acceptor;
+    fault_proxy_counts counts;
+  };
+
+  static asio::awaitable<void> accept_loop(std::shared_ptr<state> s) {
+    asio::steady_timer backoff(s->acceptor.get_executor());
+    while (s->acceptor.is_open()) {
+      auto [ec, client] = co_await s->acceptor.async_accept(as_result);
       if (ec == asio::error::operation_aborted) co_return;
       if (ec) {  // out of descriptors, say: wait rather than spin
         backoff.expires_after(std::chrono::milliseconds(10));
         co_await backoff.async_wait(as_result);
         continue;
       }
-      ++counts_.accepted;
-      asio::co_spawn(acceptor_.get_executor(), session(std::move(client), draw()), asio::detached);
+      ++s->counts.accepted;
+      asio::co_spawn(s->acceptor.get_executor(), session(s, std::move(client), s->draw()), asio::detached);
     }
   }
 
-  asio::awaitable<void> session(tcp::socket client, plan p) {
+  static asio::awaitable<void> session(std::shared_ptr<state> s, tcp::socket client, plan p) {
     tcp::socket upstream(client.get_executor());
-    if (auto [ec] = co_await upstream.async_connect(options_.upstream, as_result); ec) {
-      ++counts_.upstream_failed;
+    if (auto [ec] = co_await upstream.async_connect(s->options.upstream, as_result); ec) {
+      ++s->counts.upstream_failed;
       co_return;
     }
     client.set_option(tcp::no_delay(true));
     upstream.set_option(tcp::no_delay(true));
     using namespace asio::experimental::awaitable_operators;
     // The first side to end cancels the other; both sockets close here.
-    co_await (relay_requests(client, upstream) || relay_responses(client, upstream, p));
+    co_await (relay_requests(client, upstream) || relay_responses(*s, client, upstream, p));
   }
 
   static asio::awaitable<void> relay_requests(tcp::socket& client, tcp::socket& upstream) {
@@ -141,7 +160,8 @@ class fault_proxy {
     }
   }
 
-  asio::awaitable<void> relay_responses(tcp::socket& client, tcp::socket& upstream, const plan& p) {
+  static asio::awaitable<void> relay_responses(state& s, tcp::socket& client, tcp::socket& upstream,
+                                               const plan& p) {
     std::array<char, 16384> buffer;
     std::size_t sent = 0;
     for (;;) {
@@ -154,14 +174,14 @@ class fault_proxy {
         co_return;
       sent += pass;
       if (fires) {
-        ++counts_.fired[static_cast<std::size_t>(p.kind)];
-        co_await inject(client, p);
+        ++s.counts.fired[static_cast<std::size_t>(p.kind)];
+        co_await inject(s, client, p);
         co_return;
       }
     }
   }
 
-  asio::awaitable<void> inject(tcp::socket& client, const plan& p) {
+  static asio::awaitable<void> inject(state& s, tcp::socket& client, const plan& p) {
     std::error_code ignored;
     switch (p.kind) {
       case fault::reset:
@@ -171,7 +191,7 @@ class fault_proxy {
       case fault::stall: {
         // Ends early when the client gives up and closes (the request relay
         // sees it and cancels this).
-        asio::steady_timer quiet(client.get_executor(), options_.stall);
+        asio::steady_timer quiet(client.get_executor(), s.options.stall);
         co_await quiet.async_wait(as_result);
         break;
       }
@@ -187,10 +207,7 @@ class fault_proxy {
     }
   }
 
-  fault_proxy_options options_;
-  std::mt19937_64 random_;
-  tcp::acceptor acceptor_;
-  fault_proxy_counts counts_;
+  std::shared_ptr<state> state_;
 };
 
 }  // namespace bench
