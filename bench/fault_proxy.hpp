@@ -12,6 +12,10 @@
 //             close; always at offset 0 (inside a body, garbage of the
 //             right length would be a valid, different body: no client
 //             can tell)
+// or, at an offset into the request bytes (client to upstream):
+//   drop      a clean close as a request arrives, none of it relayed: a
+//             server's keep-alive timeout racing the request, which a pool
+//             may send again when the connection was a kept-alive one
 // A fault past the connection's last byte never fires. Request bytes
 // (client to upstream) are relayed untouched. Either side closing closes
 // both. Single-threaded (one io_context thread); nothing is unbounded:
@@ -38,10 +42,10 @@
 
 namespace bench {
 
-enum class fault { none, reset, stall, truncate, garbage };
-inline constexpr std::size_t fault_kinds = 5;
-inline constexpr std::array<const char*, fault_kinds> fault_names = {"none", "reset", "stall",
-                                                                     "truncate", "garbage"};
+enum class fault { none, reset, stall, truncate, garbage, drop };
+inline constexpr std::size_t fault_kinds = 6;
+inline constexpr std::array<const char*, fault_kinds> fault_names = {"none",     "reset",   "stall",
+                                                                     "truncate", "garbage", "drop"};
 
 struct fault_proxy_options {
   asio::ip::tcp::endpoint upstream;
@@ -49,8 +53,10 @@ struct fault_proxy_options {
   std::uint64_t seed = 1;
   /// Offsets are drawn from [0, max_offset): a few responses' worth.
   std::size_t max_offset = 128 * 1024;
+  /// drop's offsets into the request bytes: a dozen requests' worth.
+  std::size_t max_request_offset = 1024;
   std::chrono::milliseconds stall{3000};
-  std::vector<fault> kinds = {fault::reset, fault::stall, fault::truncate, fault::garbage};
+  std::vector<fault> kinds = {fault::reset, fault::stall, fault::truncate, fault::garbage, fault::drop};
 };
 
 struct fault_proxy_counts {
@@ -110,7 +116,8 @@ class fault_proxy {
         for (auto& c : p.garbage) c = static_cast<char>(std::uniform_int_distribution<int>(0, 255)(random));
         if (p.garbage[0] == 'H') p.garbage[0] = 'X';  // never the start of a status line
       } else {
-        p.at = std::uniform_int_distribution<std::size_t>(0, options.max_offset - 1)(random);
+        const std::size_t bound = p.kind == fault::drop ? options.max_request_offset : options.max_offset;
+        p.at = std::uniform_int_distribution<std::size_t>(0, bound - 1)(random);
       }
       ++counts.planned[static_cast<std::size_t>(p.kind)];
       return p;
@@ -147,14 +154,24 @@ class fault_proxy {
     upstream.set_option(tcp::no_delay(true));
     using namespace asio::experimental::awaitable_operators;
     // The first side to end cancels the other; both sockets close here.
-    co_await (relay_requests(client, upstream) || relay_responses(*s, client, upstream, p));
+    co_await (relay_requests(*s, client, upstream, p) || relay_responses(*s, client, upstream, p));
   }
 
-  static asio::awaitable<void> relay_requests(tcp::socket& client, tcp::socket& upstream) {
+  static asio::awaitable<void> relay_requests(state& s, tcp::socket& client, tcp::socket& upstream,
+                                              const plan& p) {
     std::array<char, 4096> buffer;
+    std::size_t received = 0;
     for (;;) {
       auto [ec, n] = co_await client.async_read_some(asio::buffer(buffer), as_result);
       if (ec) co_return;
+      // The chunk with the offset goes whole: with one request in flight at a
+      // time, a chunk is a request or its start.
+      if (p.kind == fault::drop && received + n > p.at) {
+        ++s.counts.fired[static_cast<std::size_t>(p.kind)];
+        co_await inject(s, client, p);
+        co_return;
+      }
+      received += n;
       if (auto [written, m] = co_await asio::async_write(upstream, asio::buffer(buffer, n), as_result); written)
         co_return;
     }
@@ -168,7 +185,7 @@ class fault_proxy {
       auto [ec, n] = co_await upstream.async_read_some(asio::buffer(buffer), as_result);
       if (ec) co_return;
       // The fault fires where a byte past its offset exists.
-      const bool fires = p.kind != fault::none && sent + n > p.at;
+      const bool fires = p.kind != fault::none && p.kind != fault::drop && sent + n > p.at;
       const std::size_t pass = fires ? p.at - sent : n;
       if (auto [written, m] = co_await asio::async_write(client, asio::buffer(buffer, pass), as_result); written)
         co_return;
@@ -199,6 +216,7 @@ class fault_proxy {
         co_await asio::async_write(client, asio::buffer(p.garbage), as_result);
         [[fallthrough]];
       case fault::truncate:
+      case fault::drop:
         client.shutdown(tcp::socket::shutdown_send, ignored);
         client.close(ignored);
         break;

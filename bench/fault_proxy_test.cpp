@@ -85,6 +85,7 @@ void with_fault(bench::fault kind, int connections, Check check, std::chrono::mi
     options.fault_rate = kind == bench::fault::none ? 0 : 1;
     options.kinds = {kind};
     options.max_offset = 1000;
+    options.max_request_offset = 1;  // drop: the first request
     options.stall = stall;
     bench::fault_proxy proxy(executor, options);
     for (int i = 0; i < connections; ++i) {
@@ -138,6 +139,13 @@ TEST_CASE("fault proxy: garbage: a few bytes that are no status line, then a cle
     CHECK(out.received.size() >= 1);
     CHECK(out.received.size() <= 64);
     CHECK(out.received[0] != 'H');
+    CHECK(out.ec == asio::error::eof);
+  });
+}
+
+TEST_CASE("fault proxy: drop: the request is not relayed, the connection closes cleanly") {
+  with_fault(bench::fault::drop, 5, [](const outcome& out) {
+    CHECK(out.received.empty());
     CHECK(out.ec == asio::error::eof);
   });
 }
