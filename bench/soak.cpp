@@ -310,6 +310,7 @@ struct soak {
       std::lock_guard hold(lock);
       if (ec) {
         ++failed;
+        ++failures_by_second[std::chrono::duration_cast<std::chrono::seconds>(clock_type::now() - start).count()];
         bool documented = false;
         ++errors[error_name(ec, documented)];
         if (!documented) {
@@ -392,6 +393,8 @@ struct soak {
   httpc::pool_stats final_stats;
   std::mutex lock;  // errors, rss
   std::map<std::string, std::uint64_t> errors;
+  const clock_type::time_point start = clock_type::now();
+  std::map<long, std::uint64_t> failures_by_second;  // since the start: bursts show
   std::vector<long> rss;  // KiB: at the start, then at each twentieth
 };
 
@@ -506,6 +509,11 @@ int main(int argc, char** argv) {
   check(s.worker_exceptions == 0, "exception");
   check(counts.has_value(), "proxy_report");
   check(s.failed <= fired, "failures_without_fault");
+  if (s.failed > fired) {
+    std::string seconds_list;
+    for (const auto& [second, n] : s.failures_by_second) seconds_list += fmt::format(" {}s:{}", second, n);
+    fmt::print(stderr, "httpc-soak: failures by second of the run:{}\n", seconds_list);
+  }
   check(stopped_early || std::abs(rss_drift) <= config->rss_tolerance, "rss");
   check(stopped_early || fds_after == fds_before, "fds");
   check(stopped_early || (s.final_stats.requests == issued && s.final_stats.queued == 0), "pool_stats");
