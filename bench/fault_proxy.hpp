@@ -16,9 +16,9 @@
 //   drop      a clean close as a request arrives, none of it relayed: a
 //             server's keep-alive timeout racing the request, which a pool
 //             may send again when the connection was a kept-alive one
-// A fault past the connection's last byte never fires. Request bytes
-// (client to upstream) are relayed untouched. Either side closing closes
-// both. Single-threaded (one io_context thread); nothing is unbounded:
+// A fault past the connection's last byte never fires. Bytes are never
+// altered, only cut short (or replaced whole, garbage). Either side
+// closing closes both. Single-threaded (one io_context thread); nothing is unbounded:
 // buffers are fixed, a stall ends by itself.
 #pragma once
 

@@ -391,7 +391,7 @@ struct soak {
   std::atomic<std::size_t> workers_left{0};
   std::atomic<clock_type::rep> drain_start{0};
   httpc::pool_stats final_stats;
-  std::mutex lock;  // errors, rss
+  std::mutex lock;  // the maps and rss
   std::map<std::string, std::uint64_t> errors;
   const clock_type::time_point start = clock_type::now();
   std::map<long, std::uint64_t> failures_by_second;  // since the start: bursts show
