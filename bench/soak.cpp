@@ -13,7 +13,7 @@
 // issue GETs one after another (60 % /small, 20 % /64k, 10 % /chunked, 10 %
 // /close, which makes nginx close: new connections, new fault draws) on a
 // pool of CONNECTIONS connections, with read, write and connect timeouts
-// of READ-TIMEOUT (a stall lasts one second longer) and a total timeout.
+// of READ-TIMEOUT (a stall lasts twice that) and a total timeout.
 //
 // The checks, each named in `result=FAIL:...` when it fails:
 //   hung                    a request in flight past its total timeout + 5 s
@@ -445,7 +445,9 @@ int main(int argc, char** argv) {
   }
   proxy_options.fault_rate = config->fault_rate;
   proxy_options.seed = config->seed;
-  proxy_options.stall = config->read_timeout + 1s;  // always longer than a read may idle
+  // Well past the read timeout, so that a slowed client (a sanitizer, a
+  // loaded machine) still times out before the proxy closes.
+  proxy_options.stall = 2 * config->read_timeout;
 
   auto proxy = start_proxy(proxy_options);
   if (!proxy) {
