@@ -781,8 +781,8 @@ asio::awaitable<void> read_all_on(std::variant<std::monostate, response, tls_res
 }
 
 // A body read on its connection's strand, raced against the deadline when
-// there is one (on a strand of its own, as perform_bounded). A read cut
-// short is timed_out.
+// there is one (on a strand of its own, as perform_bounded). `ec` is the
+// read's result; a read cut short by the deadline is timed_out.
 asio::awaitable<void> race(const strand_type& where, asio::awaitable<void> read, clock::time_point deadline,
                            std::error_code& ec) {
   using namespace asio::experimental::awaitable_operators;

@@ -119,7 +119,9 @@ struct request_options {
   /// User information in the URL becomes `Authorization: Basic` (RFC 7617);
   /// without this it makes the URL invalid.
   bool basic_auth = false;
-  /// For https: this context instead of the pool's (an origin of its own).
+  /// For https: this context instead of the pool's (an origin of its own),
+  /// valid until the request completes. Its idle connections may outlive
+  /// it; a context made later, even at the same address, never gets them.
   asio::ssl::context* tls_context = nullptr;
   /// The TLS handshake alone, within connect_timeout.
   std::optional<std::chrono::milliseconds> handshake_timeout;
