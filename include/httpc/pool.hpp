@@ -7,8 +7,8 @@
 /// redirects, stats and per-request timings.
 ///
 /// Safe by default with servers it does not trust: strict parsing (a reply
-/// that is no HTTP is error::bad_status_line), connect (DNS and TCP) 30 s,
-/// TLS handshake 10 s, at most 5 interim responses, a body buffered only as
+/// that is no HTTP is error::bad_status_line), connect (DNS, TCP and TLS)
+/// 30 s, TLS handshake 10 s, at most 5 interim responses, a body buffered as
 /// its bytes arrive; redirects are off, and when followed they never carry
 /// credentials to another origin nor go from https to http unasked; a
 /// request that the server may have acted on is not sent twice unless it is
