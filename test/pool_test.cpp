@@ -798,11 +798,13 @@ TEST_CASE("redirects: https to http is refused unless allowed, and then carries 
   CHECK(sent[0] == "GET /down HTTP/1.1\r\n" + host_of(plain) + "Accept-Encoding: identity\r\nX-Other: kept\r\n\r\n");
 }
 
-TEST_CASE("redirects: a POST turned GET by 303 leaves its body and the fields about it behind") {
+TEST_CASE("redirects: a POST turned GET by 303 leaves its body and the fields about it behind; a PUT stays") {
   script_server server;
   server.on_connection({step::read_until("\r\n\r\n"), step::send("HTTP/1.1 100 Continue\r\n\r\n"),
                         step::read_bytes(4), step::send(redirect(303, "/seen")), step::read_request(),
-                        step::send(with_length("seen")), step::expect_close()});
+                        step::send(with_length("seen")), step::read_request(),
+                        step::send(redirect(302, "/put")), step::read_request(), step::send(with_length("put")),
+                        step::expect_close()});
   run_bounded([&]() -> asio::awaitable<void> {
     httpc::pool pool(co_await asio::this_coro::executor);
     httpc::request_options follow;
@@ -816,13 +818,19 @@ TEST_CASE("redirects: a POST turned GET by 303 leaves its body and the fields ab
                                  {"X-Other", "kept"}};
     const auto r = co_await pool.async_request("POST", url_of(server, "/form"), "a=bc", headers, follow);
     CHECK(r.body == "seen");
+    // Only a POST becomes a GET after 302: a PUT goes again, body and all.
+    const httpc::Headers typed{{"Content-Type", "text/plain"}};
+    const auto put = co_await pool.async_request("PUT", url_of(server, "/x"), "data", typed, follow);
+    CHECK(put.body == "put");
   });
   check_server(server, 1);
   const auto reads = server.reads();
-  REQUIRE(reads.size() == 3);
+  REQUIRE(reads.size() == 5);
   CHECK(starts_with(reads[0], "POST /form HTTP/1.1\r\n"));
   CHECK(reads[1] == "a=bc");
   CHECK(reads[2] == "GET /seen HTTP/1.1\r\n" + host_of(server) + "Accept-Encoding: identity\r\nX-Other: kept\r\n\r\n");
+  CHECK(reads[4] == "PUT /put HTTP/1.1\r\n" + host_of(server) +
+                        "Accept-Encoding: identity\r\nContent-Length: 4\r\nContent-Type: text/plain\r\n\r\ndata");
 }
 
 TEST_CASE("urls: invalid ones fail before any connection; user information only for basic auth") {
