@@ -13,7 +13,11 @@
 #include <asio/strand.hpp>
 #include <asio/this_coro.hpp>
 
+#include <openssl/ssl.h>
+
+#include <algorithm>
 #include <atomic>
+#include <initializer_list>
 #include <list>
 #include <map>
 #include <type_traits>
@@ -119,13 +123,43 @@ std::optional<std::string_view> find_header(const Headers& headers, std::string_
   return std::nullopt;
 }
 
+void drop_fields(Headers& headers, std::initializer_list<std::string_view> names) {
+  std::erase_if(headers, [&](const auto& field) {
+    return std::any_of(names.begin(), names.end(), [&](std::string_view n) { return iequals(field.first, n); });
+  });
+}
+
+// RFC 9110 §15.4.4: 303 asks for a GET (HEAD stays); §15.4.2, §15.4.3: a
+// POST may become a GET after 301 and 302, as browsers and Go do.
+bool becomes_get(int status, std::string_view method) noexcept {
+  return (status == 303 && method != "HEAD") || ((status == 301 || status == 302) && method == "POST");
+}
+
+// A request the server tolerates twice (Go's net/http: the method, or an
+// idempotency key field of the IETF draft and its X- form).
+bool may_repeat(std::string_view method, const Headers& headers, const request_options& options) noexcept {
+  return is_idempotent(method) || options.idempotent || find_header(headers, "Idempotency-Key") ||
+         find_header(headers, "X-Idempotency-Key");
+}
+
+template <class T>
+std::optional<T> either(const std::optional<T>& wanted, const std::optional<T>& otherwise) {
+  return wanted ? wanted : otherwise;
+}
+
+struct ssl_ctx_release {
+  void operator()(SSL_CTX* context) const noexcept { SSL_CTX_free(context); }
+};
+
 }  // namespace
 
+// TLS origins differ by their context's SSL_CTX, which the origin holds a
+// reference to: no other context can have that address while it exists.
 struct origin_key {
   std::string scheme;
   std::string host;
   std::uint16_t port = 0;
-  asio::ssl::context* tls = nullptr;
+  const SSL_CTX* tls = nullptr;
   auto operator<=>(const origin_key&) const = default;
 };
 
@@ -158,6 +192,7 @@ struct pooled_connection {
 
 struct origin {
   origin_key key;
+  std::unique_ptr<SSL_CTX, ssl_ctx_release> tls;  // keeps key.tls from being reused
   std::vector<std::unique_ptr<pooled_connection>> idle;  // most recently used last
   std::size_t open = 0;                                   // idle, in use, connecting
   std::size_t waiting = 0;
@@ -165,6 +200,7 @@ struct origin {
 
 struct waiter {
   origin* home = nullptr;
+  asio::ssl::context* tls = nullptr;  // the request's, for a new connection
   bool fresh = false;
   bool queued = true;
   asio::steady_timer* timer = nullptr;
@@ -190,7 +226,6 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   void give_back(std::unique_ptr<pooled_connection> c);
   void shut_down();
   pool_stats stats() const noexcept;
-  origin_key key_for(const url& target, const request_options& options);
 
   template <class Response>
   asio::awaitable<std::error_code> perform(request_spec& spec, bool stream, Response& out,
@@ -214,10 +249,11 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
                                         request_timings& timings, clock::time_point start,
                                         std::error_code& ec);
 
-  origin& origin_for(const origin_key& key);
+  asio::ssl::context* context_for(const url& target, const request_options& request);
+  origin& origin_for(const url& target, asio::ssl::context* tls);
   void forget_if_unused(origin& o);
-  std::unique_ptr<pooled_connection> take(origin& o, bool fresh);
-  std::unique_ptr<pooled_connection> create(origin& o);
+  std::unique_ptr<pooled_connection> take(origin& o, asio::ssl::context* tls, bool fresh);
+  std::unique_ptr<pooled_connection> create(origin& o, asio::ssl::context* tls);
   void discard(std::unique_ptr<pooled_connection> c);
   bool evict_idle();
   void serve_queue();
@@ -245,24 +281,23 @@ void lease_return::operator()(pooled_connection* connection) const noexcept {
   });
 }
 
-origin_key pool_state::key_for(const url& target, const request_options& request) {
-  origin_key key{target.scheme, target.host, target.port, nullptr};
-  if (target.is_tls()) {
-    key.tls = request.tls_context ? request.tls_context : options.tls_context;
-    if (!key.tls) {
-      // Loading the system trust store is slow: only once, and only when needed.
-      if (!own_tls_) own_tls_.emplace(make_tls_context());
-      key.tls = &*own_tls_;
-    }
-  }
-  return key;
+asio::ssl::context* pool_state::context_for(const url& target, const request_options& request) {
+  if (!target.is_tls()) return nullptr;
+  if (request.tls_context) return request.tls_context;
+  if (options.tls_context) return options.tls_context;
+  // Loading the system trust store is slow: only once, and only when needed.
+  if (!own_tls_) own_tls_.emplace(make_tls_context());
+  return &*own_tls_;
 }
 
-origin& pool_state::origin_for(const origin_key& key) {
+origin& pool_state::origin_for(const url& target, asio::ssl::context* tls) {
+  SSL_CTX* native = tls ? tls->native_handle() : nullptr;
+  origin_key key{target.scheme, target.host, target.port, native};
   auto& slot = origins_[key];
   if (!slot) {
     slot = std::make_unique<origin>();
-    slot->key = key;
+    slot->key = std::move(key);
+    if (native && SSL_CTX_up_ref(native) == 1) slot->tls.reset(native);
   }
   return *slot;
 }
@@ -271,10 +306,10 @@ void pool_state::forget_if_unused(origin& o) {
   if (o.open == 0 && o.waiting == 0) origins_.erase(o.key);
 }
 
-std::unique_ptr<pooled_connection> pool_state::create(origin& o) {
+std::unique_ptr<pooled_connection> pool_state::create(origin& o, asio::ssl::context* tls) {
   ++o.open;
   ++open_;
-  return std::make_unique<pooled_connection>(executor, &o, options.connection, o.key.tls);
+  return std::make_unique<pooled_connection>(executor, &o, options.connection, tls);
 }
 
 void pool_state::discard(std::unique_ptr<pooled_connection> c) {
@@ -300,7 +335,7 @@ bool pool_state::evict_idle() {
 
 // An idle connection of the origin that still works, or room for a new one
 // (closing an idle one elsewhere when only the total limit is in the way).
-std::unique_ptr<pooled_connection> pool_state::take(origin& o, bool fresh) {
+std::unique_ptr<pooled_connection> pool_state::take(origin& o, asio::ssl::context* tls, bool fresh) {
   const auto now = clock::now();
   while (!fresh && !o.idle.empty()) {
     auto c = std::move(o.idle.back());
@@ -310,15 +345,15 @@ std::unique_ptr<pooled_connection> pool_state::take(origin& o, bool fresh) {
     discard(std::move(c));
   }
   const bool room_here = o.open < options.max_per_origin;
-  if (room_here && open_ < options.max_total) return create(o);
+  if (room_here && open_ < options.max_total) return create(o, tls);
   if (!o.idle.empty()) {  // a fresh one wanted: it replaces an idle one
     auto c = std::move(o.idle.front());
     o.idle.erase(o.idle.begin());
     --idle_;
     discard(std::move(c));
-    return create(o);
+    return create(o, tls);
   }
-  if (room_here && evict_idle()) return create(o);
+  if (room_here && evict_idle()) return create(o, tls);
   return nullptr;
 }
 
@@ -329,7 +364,7 @@ void pool_state::serve_queue() {
     granted = false;
     for (auto it = queue_.begin(); it != queue_.end();) {
       waiter& w = **it;
-      if (auto c = take(*w.home, w.fresh)) {
+      if (auto c = take(*w.home, w.tls, w.fresh)) {
         w.granted = std::move(c);
         w.queued = false;
         w.timer->cancel();
@@ -350,9 +385,10 @@ asio::awaitable<void> pool_state::acquire(const url& target, const request_optio
     out.ec = asio::error::operation_aborted;
     co_return;
   }
-  origin& o = origin_for(key_for(target, request));
+  asio::ssl::context* const tls = context_for(target, request);
+  origin& o = origin_for(target, tls);
   std::unique_ptr<pooled_connection> c;
-  if (o.waiting == 0) c = take(o, fresh);  // first come, first served
+  if (o.waiting == 0) c = take(o, tls, fresh);  // first come, first served
   if (!c) {
     const auto state = co_await asio::this_coro::cancellation_state;
     asio::steady_timer timer(strand);
@@ -360,7 +396,7 @@ asio::awaitable<void> pool_state::acquire(const url& target, const request_optio
       timer.expires_after(*options.wait_timeout);
     else
       timer.expires_at(clock::time_point::max());
-    waiter w{&o, fresh, true, &timer, nullptr};
+    waiter w{&o, tls, fresh, true, &timer, nullptr};
     const auto position = queue_.insert(queue_.end(), &w);
     ++o.waiting;
     ++queued_;
@@ -479,11 +515,13 @@ struct pool_state::exchange {
   request_body* body = nullptr;
   const Headers* headers = nullptr;
   const request_options* options = nullptr;
+  const connection_options* defaults = nullptr;  // the pool's, where options leave a timeout empty
   bool stream = false;
   bool may_redirect = false;
   // Out.
   std::error_code ec;
   bool before_response = false;  // failed with no response byte received
+  bool wrote = false;            // some of the request may have reached the server
   bool connected = false;        // this attempt made the connection
   bool redirecting = false;      // a redirect to follow; its body is gone
   clock::time_point head_at;
@@ -497,16 +535,21 @@ struct pool_state::exchange {
 
 template <class Stream>
 asio::awaitable<void> pool_state::run_exchange(basic_connection<Stream>& c, exchange& x) {
+  // The connection keeps its settings between requests: each request sets
+  // every timeout it may change, its own or the pool's.
   auto& settings = c.options();
+  const request_options& wanted = *x.options;
   if (!c.is_open()) {
-    settings.connect_timeout = x.options->connect_timeout;
+    settings.connect_timeout = either(wanted.connect_timeout, x.defaults->connect_timeout);
+    settings.handshake_timeout = either(wanted.handshake_timeout, x.defaults->handshake_timeout);
     x.ec = co_await attempt(c.async_connect(x.target->host, x.target->port));
     if (x.ec) co_return;
     x.connected = true;
   }
-  settings.write_timeout = x.options->write_timeout;
-  settings.read_timeout = x.options->read_timeout;
+  settings.write_timeout = either(wanted.write_timeout, x.defaults->write_timeout);
+  settings.read_timeout = either(wanted.read_timeout, x.defaults->read_timeout);
   x.ec = co_await attempt(c.async_request(x.method, x.target->target, *x.body, *x.headers));
+  x.wrote = c.wrote_request();
   if (x.ec) {
     x.before_response = true;
     co_return;
@@ -523,8 +566,9 @@ asio::awaitable<void> pool_state::run_exchange(basic_connection<Stream>& c, exch
   x.version = r.version();
   for (const auto field : r.fields()) x.response_headers.emplace_back(field.name, field.value);
 
-  // 307 and 308 repeat the body: not one that was streamed already.
-  const bool repeatable = x.status < 307 || x.body->kind() != body_kind::streaming;
+  // A redirect that keeps the method repeats the body: not one that was
+  // streamed already.
+  const bool repeatable = becomes_get(x.status, x.method) || x.body->kind() != body_kind::streaming;
   if (x.may_redirect && is_redirect(x.status) && repeatable && find_header(x.response_headers, "Location")) {
     x.redirecting = true;
     // Read to keep the connection; a large body closes it instead.
@@ -580,6 +624,7 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
     x.body = &body;
     x.headers = &spec.headers;
     x.options = &spec.options;
+    x.defaults = &options.connection;
     x.stream = stream;
     x.may_redirect = spec.options.follow_redirects && timings.redirects < spec.options.max_redirects;
     lease held;
@@ -594,7 +639,7 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
       timings.reused = got.reused;
       pooled_connection& pc = *got.connection;
       x.ec.clear();
-      x.connected = x.before_response = false;
+      x.connected = x.before_response = x.wrote = false;
       const std::error_code run_error =
           co_await run_on(pc.strand, pc.visit([&](auto& c) { return run_exchange(c, x); }));
       if (run_error && !x.ec) x.ec = run_error;
@@ -607,12 +652,14 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
         held = std::move(got.connection);
         break;
       }
-      // Sent again only when the server cannot have acted on it: a kept-alive
-      // connection that failed before any response byte, a body that can be
-      // sent again, once, on a new connection.
-      const bool replayable = body.kind() != body_kind::streaming || (is_idempotent(spec.method) && !*pulled);
+      // A kept-alive connection the server closed meanwhile, found before any
+      // response byte: the request goes once more on a new connection when
+      // the server cannot have acted on it (nothing of it went out), or may
+      // act twice (idempotent), and its body can be sent again.
+      const bool resendable = body.kind() != body_kind::streaming || !*pulled;
       const bool retry = attempt_number == 0 && got.reused && x.before_response &&
-                         is_stale_connection_error(x.ec) && replayable;
+                         is_stale_connection_error(x.ec) && resendable &&
+                         (!x.wrote || may_repeat(spec.method, spec.headers, spec.options));
       got.connection.reset();
       if (!retry) co_return x.ec;
       ++timings.retries;
@@ -627,15 +674,25 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
       const auto location = find_header(x.response_headers, "Location");
       url next = resolve_url(current, *location, ec, url_options{spec.options.basic_auth});
       if (ec) co_return ec;
-      // RFC 9110 §15.4: credentials are for the origin they were given to;
-      // a Location with its own replaces them.
-      if (!next.same_origin(current) || next.has_userinfo)
-        std::erase_if(spec.headers, [](const auto& field) { return iequals(field.first, "Authorization"); });
-      if (next.has_userinfo)
-        spec.headers.emplace_back("Authorization", basic_authorization(next.user, next.password));
-      if (x.status <= 303 && spec.method != "HEAD") {
+      // What TLS protected must not go out in clear text unasked.
+      const bool downgrade = current.is_tls() && !next.is_tls();
+      if (downgrade && !spec.options.allow_insecure_redirects) co_return make_error_code(error::insecure_redirect);
+      // RFC 9110 §15.4: credentials are for the origin they were given to
+      // (and an https to http redirect changes the origin); a caller's Host
+      // names the old one. A Location with user information replaces the
+      // Authorization, but never into clear text.
+      if (!next.same_origin(current))
+        drop_fields(spec.headers, {"Authorization", "Proxy-Authorization", "Cookie", "Host"});
+      if (next.has_userinfo) {
+        drop_fields(spec.headers, {"Authorization"});
+        if (!downgrade) spec.headers.emplace_back("Authorization", basic_authorization(next.user, next.password));
+      }
+      if (becomes_get(x.status, spec.method)) {
+        // RFC 9110 §15.4: the body goes, and the fields that describe it.
         spec.method = "GET";
         body = request_body{};
+        drop_fields(spec.headers, {"Content-Length", "Transfer-Encoding", "Content-Type", "Content-Encoding",
+                                   "Content-Language", "Content-Location", "Expect"});
       }
       current = std::move(next);
       ++timings.redirects;
@@ -695,6 +752,9 @@ asio::awaitable<std::error_code> pool_state::perform(request_spec& spec, bool st
   } catch (const std::system_error& e) {
     ec = e.code();
   }
+  // The body of a stream is read later, within the same total time.
+  if constexpr (std::is_same_v<Response, streaming_response>)
+    if (!ec && spec.options.total_timeout) out.deadline_ = start + *spec.options.total_timeout;
   timings.total = clock::now() - start;
   timings.error = ec;
   ++requests;
@@ -718,6 +778,27 @@ asio::awaitable<void> read_all_on(std::variant<std::monostate, response, tls_res
     std::tie(ec, all) = co_await attempt(r->async_read_all(limit));
   else if (auto* t = std::get_if<tls_response>(&body))
     std::tie(ec, all) = co_await attempt(t->async_read_all(limit));
+}
+
+// A body read on its connection's strand, raced against the deadline when
+// there is one (on a strand of its own, as perform_bounded). `ec` is the
+// read's result; a read cut short by the deadline is timed_out.
+asio::awaitable<void> race(const strand_type& where, asio::awaitable<void> read, clock::time_point deadline,
+                           std::error_code& ec) {
+  using namespace asio::experimental::awaitable_operators;
+  asio::steady_timer timer(co_await asio::this_coro::executor, deadline);
+  auto result = co_await (run_on(where, std::move(read)) || timer.async_wait(asio::use_awaitable));
+  if (result.index() == 1)
+    ec = make_error_code(std::errc::timed_out);
+  else if (std::get<0>(result))
+    ec = std::get<0>(result);
+}
+
+asio::awaitable<std::error_code> read_within(const asio::any_io_executor& executor, const strand_type& where,
+                                             asio::awaitable<void> read,
+                                             std::optional<clock::time_point> deadline, std::error_code& ec) {
+  if (!deadline) co_return co_await run_on(where, std::move(read));
+  co_return co_await run_on(asio::make_strand(executor), race(where, std::move(read), *deadline, ec));
 }
 
 }  // namespace
@@ -748,8 +829,8 @@ asio::awaitable<std::tuple<std::error_code, std::size_t>> streaming_response::re
   if (!lease_ || buffer.size() == 0) co_return std::tuple{failure_, std::size_t{0}};
   std::size_t n = 0;
   std::error_code ec;
-  const std::error_code run_error =
-      co_await detail::run_on(lease_->strand, detail::read_some_on(body_, buffer, n, ec));
+  const std::error_code run_error = co_await detail::read_within(
+      executor_, lease_->strand, detail::read_some_on(body_, buffer, n, ec), deadline_, ec);
   if (run_error && !ec) ec = run_error;
   if (ec || n == 0) finish(ec);
   co_return std::tuple{ec, n};
@@ -760,8 +841,8 @@ asio::awaitable<std::tuple<std::error_code, std::string>> streaming_response::re
   if (!lease_) co_return std::tuple{failure_, std::string{}};
   std::string all;
   std::error_code ec;
-  const std::error_code run_error =
-      co_await detail::run_on(lease_->strand, detail::read_all_on(body_, limit, all, ec));
+  const std::error_code run_error = co_await detail::read_within(
+      executor_, lease_->strand, detail::read_all_on(body_, limit, all, ec), deadline_, ec);
   if (run_error && !ec) ec = run_error;
   finish(ec);
   if (ec) all.clear();

@@ -7,6 +7,11 @@
 // that did not finish fails. g++ 12 rejects a co_await inside doctest's
 // macros and a braced Headers list inside a co_await expression: results go
 // into locals first, header lists into named variables.
+//
+// Two seams of this binary only: the global operator new and delete count
+// the bytes outstanding (memory bounds without RSS), and poll() can be told
+// to miss that an idle connection died (the race of a server closing a
+// kept-alive connection just after the pool looked at it).
 #include "httpc/pool.hpp"
 
 #include "support/coroutines.hpp"
@@ -27,19 +32,71 @@
 #include <asio/strand.hpp>
 #include <asio/use_future.hpp>
 
+#include <malloc.h>
+#include <poll.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdlib>
 #include <exception>
 #include <future>
+#include <new>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <thread>
 #include <vector>
+
+// --- Seams -------------------------------------------------------------------
+
+namespace {
+
+std::atomic<std::size_t> heap_outstanding{0};
+std::atomic<std::size_t> heap_peak{0};
+
+void* counted_new(std::size_t size) {
+  void* p = std::malloc(size == 0 ? 1 : size);
+  if (!p) throw std::bad_alloc();
+  const std::size_t now = heap_outstanding += malloc_usable_size(p);
+  std::size_t peak = heap_peak.load(std::memory_order_relaxed);
+  while (now > peak && !heap_peak.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+  }
+  return p;
+}
+
+void counted_delete(void* p) noexcept {
+  if (!p) return;
+  heap_outstanding -= malloc_usable_size(p);
+  std::free(p);
+}
+
+// While set, a look at an idle connection (the core's is_reusable: a poll
+// for POLLRDHUP) sees nothing, however the connection is.
+std::atomic<bool> blind_idle_checks{false};
+std::atomic<int> blinded_checks{0};
+
+}  // namespace
+
+void* operator new(std::size_t size) { return counted_new(size); }
+void* operator new[](std::size_t size) { return counted_new(size); }
+void operator delete(void* p) noexcept { counted_delete(p); }
+void operator delete[](void* p) noexcept { counted_delete(p); }
+void operator delete(void* p, std::size_t) noexcept { counted_delete(p); }
+void operator delete[](void* p, std::size_t) noexcept { counted_delete(p); }
+
+extern "C" int poll(pollfd* fds, nfds_t count, int timeout) {
+  if (blind_idle_checks && count == 1 && (fds[0].events & POLLRDHUP) != 0) {
+    ++blinded_checks;
+    fds[0].revents = 0;
+    return 0;
+  }
+  timespec limit{timeout / 1000, (timeout % 1000) * 1000000L};
+  return ::ppoll(fds, count, timeout < 0 ? nullptr : &limit, nullptr);
+}
 
 namespace {
 
@@ -85,6 +142,18 @@ std::string describe(const std::exception_ptr& e) {
 }
 
 bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
+std::string https_url_of(const script_server& server, std::string_view path) {
+  return "https://127.0.0.1:" + std::to_string(server.port()) + std::string(path);
+}
+
+asio::ssl::context trusting(const std::string& cert_pem) {
+  asio::ssl::context context(asio::ssl::context::tls_client);
+  context.add_certificate_authority(asio::buffer(cert_pem));
+  return context;
+}
+
+std::string host_of(const script_server& server) { return "Host: 127.0.0.1:" + std::to_string(server.port()) + "\r\n"; }
 
 }  // namespace
 
@@ -249,26 +318,99 @@ TEST_CASE("retry: a kept-alive connection closed when the next request arrives; 
   script_server server;
   server.on_connection({step::read_request(), step::send(with_length("first")), step::read_request(),
                         step::close()});
-  server.on_connection({step::read_request(), step::send(with_length("again")), step::read_request(),
-                        step::close()});
-  server.on_connection({step::read_request(), step::send(with_length("posted")), step::expect_close()});
+  server.on_connection({step::read_request(), step::send(with_length("again")), step::expect_close()});
   run_bounded([&]() -> asio::awaitable<void> {
     httpc::pool pool(co_await asio::this_coro::executor);
     const auto first = co_await pool.async_request("GET", url_of(server, "/"));
     CHECK(first.body == "first");
-    const auto again = co_await pool.async_request("GET", url_of(server, "/"));
+    const auto again = co_await pool.async_request("PUT", url_of(server, "/"), "data");
     CHECK(again.body == "again");
     CHECK(pool.stats().retries == 1);
-    // Bytes can be sent again: a POST too, before any response byte.
-    const auto posted = co_await pool.async_request("POST", url_of(server, "/p"), "data");
-    CHECK(posted.body == "posted");
-    CHECK(pool.stats().retries == 2);
   });
-  check_server(server, 3);
+  check_server(server, 2);
   const auto requests = server.requests();
-  REQUIRE(requests.size() == 5);
-  CHECK(requests[3] == requests[4]);  // the same POST, body included, twice
-  CHECK(requests[4].ends_with("\r\n\r\ndata"));
+  REQUIRE(requests.size() == 3);
+  CHECK(requests[1] == requests[2]);  // the same PUT, body included, twice
+  CHECK(requests[2].ends_with("\r\n\r\ndata"));
+}
+
+TEST_CASE("retry: a POST the server read is not sent again; one of which nothing went out is") {
+  script_server server;
+  server.on_connection({step::read_request(), step::send(with_length("first")), step::read_request(),
+                        step::close()});
+  // Under the old rule the POST went here a second time.
+  server.on_connection({step::read_request(), step::send(with_length("replayed")), step::expect_close()});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor);
+    const auto first = co_await pool.async_request("GET", url_of(server, "/"));
+    CHECK(first.body == "first");
+    const auto ec = co_await error_of(pool.async_request("POST", url_of(server, "/p"), "data"));
+    CHECK(ec == httpc::error::remote_disconnected);
+    CHECK(pool.stats().retries == 0);
+  });
+  check_server(server, 1);
+  const auto requests = server.requests();
+  REQUIRE(requests.size() == 2);
+  CHECK(starts_with(requests[1], "POST /p "));
+
+  // The server resets a kept-alive connection just after the pool found it
+  // alive: the POST's first write fails, nothing of it went out.
+  script_server reset;
+  reset.on_connection({step::read_request(), step::send(with_length("first")), step::reset()});
+  reset.on_connection({step::read_request(), step::send(with_length("posted")), step::expect_close()});
+  blind_idle_checks = true;
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor);
+    const auto first = co_await pool.async_request("GET", url_of(reset, "/"));
+    CHECK(first.body == "first");
+    CHECK(reset.wait_for_finished(1, 2s));
+    co_await sleep_for(20ms);  // the reset arrives
+    const int checks = blinded_checks;
+    const auto posted = co_await pool.async_request("POST", url_of(reset, "/p"), "data");
+    CHECK(blinded_checks > checks);  // the pool looked, and missed it
+    CHECK(posted.body == "posted");
+    CHECK(pool.stats().retries == 1);
+  });
+  blind_idle_checks = false;
+  check_server(reset, 2);
+  const auto sent = reset.requests();
+  REQUIRE(sent.size() == 2);
+  CHECK(sent[1] == "POST /p HTTP/1.1\r\n" + host_of(reset) +
+                       "Accept-Encoding: identity\r\nContent-Length: 4\r\n\r\ndata");
+}
+
+TEST_CASE("retry: a POST marked idempotent is sent again after the server read it") {
+  script_server server;
+  server.on_connection({step::read_request(), step::send(with_length("first")), step::read_request(),
+                        step::close()});
+  server.on_connection({step::read_request(), step::send(with_length("keyed")), step::read_request(),
+                        step::close()});
+  server.on_connection({step::read_request(), step::send(with_length("x-keyed")), step::read_request(),
+                        step::close()});
+  server.on_connection({step::read_request(), step::send(with_length("flagged")), step::expect_close()});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor);
+    const auto first = co_await pool.async_request("GET", url_of(server, "/"));
+    CHECK(first.body == "first");
+    const httpc::Headers keyed{{"Idempotency-Key", "\"8e03978e\""}};
+    const auto a = co_await pool.async_request("POST", url_of(server, "/a"), "data", keyed);
+    CHECK(a.body == "keyed");
+    const httpc::Headers x_keyed{{"x-idempotency-key", "1"}};
+    const auto b = co_await pool.async_request("POST", url_of(server, "/b"), "data", x_keyed);
+    CHECK(b.body == "x-keyed");
+    httpc::request_options flagged;
+    flagged.idempotent = true;
+    const auto c = co_await pool.async_request("POST", url_of(server, "/c"), "data", {}, flagged);
+    CHECK(c.body == "flagged");
+    CHECK(pool.stats().retries == 3);
+  });
+  check_server(server, 4);
+  const auto requests = server.requests();
+  REQUIRE(requests.size() == 7);
+  CHECK(requests[1] == requests[2]);
+  CHECK(requests[3] == requests[4]);
+  CHECK(requests[5] == requests[6]);
+  CHECK(starts_with(requests[6], "POST /c "));
 }
 
 TEST_CASE("retry: a connection the server closed while idle is not used") {
@@ -592,6 +734,105 @@ TEST_CASE("redirects: across origins the Authorization field is dropped") {
   CHECK(sent_second[0].find("X-Other: kept\r\n") != std::string::npos);
 }
 
+TEST_CASE("redirects: to another origin without credentials, cookies or the caller's Host") {
+  script_server first;
+  script_server second;
+  first.on_connection({step::read_request(), step::send(redirect(302, "/next")), step::read_request(),
+                       step::send(redirect(307, url_of(second, "/there"))), step::expect_close()});
+  second.on_connection({step::read_request(), step::send(with_length("there")), step::expect_close()});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor);
+    httpc::request_options follow;
+    follow.follow_redirects = true;
+    const httpc::Headers headers{{"Host", "example.test"},       {"Authorization", "Bearer secret"},
+                                 {"Cookie", "session=1"},         {"Proxy-Authorization", "Basic cHJveHk="},
+                                 {"X-Other", "kept"}};
+    const auto r = co_await pool.async_request("GET", url_of(first, "/"), {}, headers, follow);
+    CHECK(r.body == "there");
+  });
+  check_server(first, 1);
+  check_server(second, 1);
+  const auto sent_first = first.requests();
+  const auto sent_second = second.requests();
+  REQUIRE(sent_first.size() == 2);
+  REQUIRE(sent_second.size() == 1);
+  // The same origin: everything as the caller gave it.
+  const std::string callers = "Host: example.test\r\nAuthorization: Bearer secret\r\nCookie: session=1\r\n"
+                              "Proxy-Authorization: Basic cHJveHk=\r\nX-Other: kept\r\n";
+  CHECK(sent_first[0] == "GET / HTTP/1.1\r\nAccept-Encoding: identity\r\n" + callers + "\r\n");
+  CHECK(sent_first[1] == "GET /next HTTP/1.1\r\nAccept-Encoding: identity\r\n" + callers + "\r\n");
+  CHECK(sent_second[0] == "GET /there HTTP/1.1\r\n" + host_of(second) +
+                              "Accept-Encoding: identity\r\nX-Other: kept\r\n\r\n");
+}
+
+TEST_CASE("redirects: https to http is refused unless allowed, and then carries no credentials") {
+  const auto cert = httpc::test::make_self_signed("127.0.0.1");
+  script_server secure(httpc::test::tls_options::from_pem(cert.cert_pem, cert.key_pem));
+  script_server plain;
+  auto context = trusting(cert.cert_pem);
+  plain.on_connection({step::read_request(), step::send(with_length("in clear")), step::expect_close()});
+  const std::string down = "http://user:pw@127.0.0.1:" + std::to_string(plain.port()) + "/down";
+  secure.on_connection({step::read_request(), step::send(redirect(302, down)), step::read_request(),
+                        step::send(redirect(301, down)), step::expect_close()});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool_options options;
+    options.tls_context = &context;
+    httpc::pool pool(co_await asio::this_coro::executor, options);
+    httpc::request_options follow;
+    follow.follow_redirects = true;
+    follow.basic_auth = true;
+    const httpc::Headers headers{{"Authorization", "Bearer secret"}, {"Cookie", "session=1"},
+                                 {"Proxy-Authorization", "Basic cHJveHk="}, {"X-Other", "kept"}};
+    const auto refused = co_await error_of(pool.async_request("GET", https_url_of(secure, "/"), {}, headers, follow));
+    CHECK(refused == httpc::error::insecure_redirect);
+    CHECK(plain.connections() == 0);
+    follow.allow_insecure_redirects = true;
+    const auto allowed = co_await pool.async_request("GET", https_url_of(secure, "/"), {}, headers, follow);
+    CHECK(allowed.body == "in clear");
+    CHECK(allowed.final_url.scheme == "http");
+  });
+  check_server(secure, 1);
+  check_server(plain, 1);
+  const auto sent = plain.requests();
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0] == "GET /down HTTP/1.1\r\n" + host_of(plain) + "Accept-Encoding: identity\r\nX-Other: kept\r\n\r\n");
+}
+
+TEST_CASE("redirects: a POST turned GET by 303 leaves its body and the fields about it behind; a PUT stays") {
+  script_server server;
+  server.on_connection({step::read_until("\r\n\r\n"), step::send("HTTP/1.1 100 Continue\r\n\r\n"),
+                        step::read_bytes(4), step::send(redirect(303, "/seen")), step::read_request(),
+                        step::send(with_length("seen")), step::read_request(),
+                        step::send(redirect(302, "/put")), step::read_request(), step::send(with_length("put")),
+                        step::expect_close()});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor);
+    httpc::request_options follow;
+    follow.follow_redirects = true;
+    const httpc::Headers headers{{"Content-Type", "application/x-www-form-urlencoded"},
+                                 {"Content-Length", "4"},
+                                 {"Content-Encoding", "identity"},
+                                 {"Content-Language", "en"},
+                                 {"Content-Location", "/form"},
+                                 {"Expect", "100-continue"},
+                                 {"X-Other", "kept"}};
+    const auto r = co_await pool.async_request("POST", url_of(server, "/form"), "a=bc", headers, follow);
+    CHECK(r.body == "seen");
+    // Only a POST becomes a GET after 302: a PUT goes again, body and all.
+    const httpc::Headers typed{{"Content-Type", "text/plain"}};
+    const auto put = co_await pool.async_request("PUT", url_of(server, "/x"), "data", typed, follow);
+    CHECK(put.body == "put");
+  });
+  check_server(server, 1);
+  const auto reads = server.reads();
+  REQUIRE(reads.size() == 5);
+  CHECK(starts_with(reads[0], "POST /form HTTP/1.1\r\n"));
+  CHECK(reads[1] == "a=bc");
+  CHECK(reads[2] == "GET /seen HTTP/1.1\r\n" + host_of(server) + "Accept-Encoding: identity\r\nX-Other: kept\r\n\r\n");
+  CHECK(reads[4] == "PUT /put HTTP/1.1\r\n" + host_of(server) +
+                        "Accept-Encoding: identity\r\nContent-Length: 4\r\nContent-Type: text/plain\r\n\r\ndata");
+}
+
 TEST_CASE("urls: invalid ones fail before any connection; user information only for basic auth") {
   script_server server;
   server.on_connection({step::read_request(), step::send(with_length("authorized")), step::expect_close()});
@@ -706,6 +947,157 @@ TEST_CASE("tokens: use_future from another thread, and deferred") {
   work.reset();
   runner.join();
   check_server(server, 1);
+}
+
+// ============================================================================
+// Safe by default: servers the caller does not trust
+// ============================================================================
+
+TEST_CASE("defaults: strict parsing; an SSH server's banner is no response") {
+  script_server server;
+  server.on_connection({step::send("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n"), step::read_request(),
+                        step::expect_close()});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor);
+    const auto ec = co_await error_of(pool.async_request("GET", url_of(server, "/")));
+    CHECK(ec == httpc::error::bad_status_line);
+    co_await sleep_for(20ms);
+    CHECK(pool.stats().open == 0);
+  });
+  check_server(server, 1);
+}
+
+TEST_CASE("defaults: connect 30 s, TLS handshake 10 s; a request's timeout replaces the pool's") {
+  const httpc::pool_options defaults;
+  CHECK(defaults.connection.connect_timeout == std::optional<std::chrono::milliseconds>(30s));
+  CHECK(defaults.connection.handshake_timeout == std::optional<std::chrono::milliseconds>(10s));
+  CHECK(defaults.connection.max_interim_responses == 5);
+  CHECK(defaults.connection.parser.strict);
+
+  // Accepts TCP, never speaks TLS.
+  script_server silent;
+  silent.on_every_connection({step::stall(1500ms)});
+  const httpc::test::unanswered_port unanswered;
+  const std::string nowhere = "http://127.0.0.1:" + std::to_string(unanswered.port()) + "/";
+  run_bounded([&]() -> asio::awaitable<void> {
+    const auto executor = co_await asio::this_coro::executor;
+    httpc::pool_options short_handshake;
+    short_handshake.connection.handshake_timeout = 100ms;
+    httpc::pool pool(executor, short_handshake);
+    const auto by_pool = co_await error_of(pool.async_request("GET", https_url_of(silent, "/")));
+    CHECK(by_pool == std::errc::timed_out);
+
+    httpc::pool plain(executor);
+    httpc::request_options request;
+    request.handshake_timeout = 100ms;
+    const auto by_request = co_await error_of(plain.async_request("GET", https_url_of(silent, "/"), {}, {}, request));
+    CHECK(by_request == std::errc::timed_out);
+
+    // An empty request timeout left the connection without one: a connect
+    // that is never answered waited for ever.
+    httpc::pool_options short_connect;
+    short_connect.connection.connect_timeout = 100ms;
+    httpc::pool bounded(executor, short_connect);
+    const auto by_pool_connect = co_await error_of(bounded.async_request("GET", nowhere));
+    CHECK(by_pool_connect == std::errc::timed_out);
+    request.connect_timeout = 100ms;
+    const auto by_request_connect = co_await error_of(plain.async_request("GET", nowhere, {}, {}, request));
+    CHECK(by_request_connect == std::errc::timed_out);
+  });
+  CHECK(silent.wait_for_finished(2, 3s));
+}
+
+TEST_CASE("defaults: a server sending 102 Processing for ever is too_many_interim_responses") {
+  script_server server;
+  std::string processing;
+  for (int i = 0; i < 20; ++i) processing += "HTTP/1.1 102 Processing\r\n\r\n";
+  server.on_connection({step::read_request(), step::send(processing), step::stall(1500ms)});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor);
+    const auto ec = co_await error_of(pool.async_request("GET", url_of(server, "/")));
+    CHECK(ec == httpc::error::too_many_interim_responses);
+  });
+  check_server(server, 1);
+}
+
+TEST_CASE("defaults: memory follows the bytes received, not the Content-Length announced") {
+  constexpr std::size_t requests = 16;
+  script_server server;
+  for (std::size_t i = 0; i < requests; ++i)
+    server.on_connection({step::read_request(),
+                          step::send("HTTP/1.1 200 OK\r\nContent-Length: 62914560\r\n\r\n0123456789"),
+                          step::stall(300ms)});
+  std::size_t baseline = 0;
+  run_bounded([&]() -> asio::awaitable<void> {
+    const auto executor = co_await asio::this_coro::executor;
+    httpc::pool_options options;
+    options.max_per_origin = requests;
+    httpc::pool pool(executor, options);
+    std::vector<std::error_code> errors;
+    baseline = heap_outstanding.load();
+    heap_peak = baseline;
+    for (std::size_t i = 0; i < requests; ++i)
+      asio::co_spawn(executor, error_of(pool.async_request("GET", url_of(server, "/"))),
+                     [&](std::exception_ptr, std::error_code ec) { errors.push_back(ec); });
+    for (int i = 0; i < 600 && errors.size() < requests; ++i) co_await sleep_for(5ms);
+    REQUIRE(errors.size() == requests);
+    for (const auto& ec : errors) CHECK(ec == httpc::error::incomplete_body);
+  });
+  const std::size_t grew = heap_peak.load() - baseline;
+  MESSAGE("heap peak over the baseline: " << grew << " bytes");
+  CHECK(grew < 16 * 1024 * 1024);  // one announced body alone is 60 MiB
+  check_server(server, requests);
+}
+
+TEST_CASE("total_timeout: also bounds the body of a stream") {
+  script_server server;
+  server.on_connection({step::read_request(),
+                        step::send("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc"), step::stall(1500ms)});
+  server.on_connection({step::read_request(),
+                        step::send("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc"), step::stall(1500ms)});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor);
+    httpc::request_options options;
+    options.total_timeout = 200ms;
+    auto s = co_await pool.async_stream("GET", url_of(server, "/"), {}, {}, options);
+    std::array<char, 64> buffer{};
+    const auto n = co_await s.async_read_some(asio::buffer(buffer));
+    CHECK(n == 3);
+    const auto stalled = co_await error_of(s.async_read_some(asio::buffer(buffer)));
+    CHECK(stalled == std::errc::timed_out);
+    CHECK_FALSE(s.done());
+    auto all = co_await pool.async_stream("GET", url_of(server, "/"), {}, {}, options);
+    const auto whole = co_await error_of(all.async_read_all());
+    CHECK(whole == std::errc::timed_out);
+    co_await sleep_for(20ms);
+    CHECK(pool.stats().open == 0);
+  });
+  check_server(server, 2);
+}
+
+TEST_CASE("tls origins: two contexts at one address do not share connections") {
+  const auto cert = httpc::test::make_self_signed("127.0.0.1");
+  script_server server(httpc::test::tls_options::from_pem(cert.cert_pem, cert.key_pem));
+  server.on_connection({step::read_request(), step::send(with_length("first")), step::expect_close()});
+  server.on_connection({step::read_request(), step::send(with_length("second")), step::expect_close()});
+  std::optional<asio::ssl::context> context(trusting(cert.cert_pem));
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor);
+    httpc::request_options options;
+    options.tls_context = &*context;
+    const auto first = co_await pool.async_request("GET", https_url_of(server, "/"), {}, {}, options);
+    CHECK(first.body == "first");
+    CHECK(pool.stats().idle == 1);
+    // Another context in the same place: its settings (here the same, in
+    // general another trust store or client certificate) are not the first's.
+    context.reset();
+    context.emplace(trusting(cert.cert_pem));
+    CHECK(options.tls_context == &*context);
+    const auto second = co_await pool.async_request("GET", https_url_of(server, "/"), {}, {}, options);
+    CHECK(second.body == "second");
+    CHECK(pool.stats().open == 2);
+  });
+  check_server(server, 2);
 }
 
 // ============================================================================

@@ -6,6 +6,14 @@
 /// safe retry of requests that met a stale keep-alive connection, optional
 /// redirects, stats and per-request timings.
 ///
+/// Safe by default with servers it does not trust: strict parsing (a reply
+/// that is no HTTP is error::bad_status_line), connect (DNS, TCP and TLS)
+/// 30 s, TLS handshake 10 s, at most 5 interim responses, a body buffered as
+/// its bytes arrive; redirects are off, and when followed they never carry
+/// credentials to another origin nor go from https to http unasked; a
+/// request that the server may have acted on is not sent twice unless it is
+/// idempotent.
+///
 ///     httpc::pool p(co_await asio::this_coro::executor);
 ///     httpc::buffered_response r = co_await p.async_request("GET", "https://example.org/");
 ///     // r.status, r.headers, r.body
@@ -72,8 +80,11 @@ struct pool_options {
   /// How long a request may wait for a connection at the limits; then
   /// std::errc::timed_out. Empty: as long as it takes.
   std::optional<std::chrono::milliseconds> wait_timeout;
-  /// What every connection starts with (parser limits, receive buffer);
-  /// the request's timeouts replace its timeouts.
+  /// What every connection starts with: parser (strict) and its limits,
+  /// receive buffer, interim responses (at most 5), and the timeouts
+  /// (connect 30 s, TLS handshake 10 s: Go's DefaultTransport; the others
+  /// off). A timeout set in request_options replaces this one for that
+  /// request; an empty one leaves this one in force.
   connection_options connection{};
   /// For https: a context of the caller's, which must outlive the pool;
   /// null: one made by make_tls_context() (the system trust store).
@@ -82,27 +93,45 @@ struct pool_options {
   std::function<void(const request_timings&)> on_timings;
 };
 
-/// Settings of one request. Timeouts are off when empty.
+/// Settings of one request. A timeout left empty is the pool's
+/// (pool_options::connection); total_timeout has none there: empty is off.
 struct request_options {
   std::optional<std::chrono::milliseconds> connect_timeout;  ///< resolve, connect, TLS handshake
   std::optional<std::chrono::milliseconds> write_timeout;    ///< each write
   std::optional<std::chrono::milliseconds> read_timeout;     ///< each read: the idle time allowed
-  /// The whole operation: queue, connect, request, response head, and for
-  /// async_request the body.
+  /// The whole operation: queue, connect, request, response head, and the
+  /// body: read by async_request, or through the streaming_response of
+  /// async_stream (its reads then end with std::errc::timed_out).
   std::optional<std::chrono::milliseconds> total_timeout;
   /// async_request: a larger body is error::body_too_large.
   std::size_t body_limit = 64 * 1024 * 1024;
-  /// Follow 301, 302, 303 (as GET without a body), 307 and 308 (same method
-  /// and body, when the body can be sent again). Across origins the
-  /// Authorization field is dropped.
+  /// Follow 301, 302, 303 and 307, 308. A 303 (but to HEAD), or a 301 or
+  /// 302 to POST, becomes a GET without the body and without the fields that
+  /// describe it (Content-Length, Transfer-Encoding, Content-Type,
+  /// Content-Encoding, Content-Language, Content-Location, Expect); else the
+  /// method and body stay, when the body can be sent again. Across origins
+  /// Authorization, Proxy-Authorization, Cookie and a caller's Host are
+  /// dropped. From https to http: error::insecure_redirect, unless
+  /// allow_insecure_redirects.
   bool follow_redirects = false;
   /// More redirects than this: the last redirect response is the result.
   std::size_t max_redirects = 5;
   /// User information in the URL becomes `Authorization: Basic` (RFC 7617);
   /// without this it makes the URL invalid.
   bool basic_auth = false;
-  /// For https: this context instead of the pool's (an origin of its own).
+  /// For https: this context instead of the pool's (an origin of its own),
+  /// valid until the request completes. Its idle connections may outlive
+  /// it; a context made later, even at the same address, never gets them.
   asio::ssl::context* tls_context = nullptr;
+  /// The TLS handshake alone, within connect_timeout.
+  std::optional<std::chrono::milliseconds> handshake_timeout;
+  /// Follow a redirect from https to http (in clear text; without
+  /// Authorization, Proxy-Authorization and Cookie, even on a later
+  /// redirect back to https).
+  bool allow_insecure_redirects = false;
+  /// The request may be sent twice: the server tolerates a repeat (as an
+  /// `Idempotency-Key` or `X-Idempotency-Key` field says too).
+  bool idempotent = false;
 };
 
 /// Counts a service can export.
@@ -182,7 +211,8 @@ class streaming_response {
   /// The whole body was read (the connection is back in the pool).
   bool done() const noexcept { return done_; }
 
-  /// Reads body bytes into `buffer`: at most its size, 0 at the end.
+  /// Reads body bytes into `buffer`: at most its size, 0 at the end. Past
+  /// the request's total_timeout: std::errc::timed_out, the connection closed.
   template <class CompletionToken = asio::use_awaitable_t<>>
   auto async_read_some(asio::mutable_buffer buffer, CompletionToken&& token = {}) {
     return detail::complete(executor_, read_some_op(buffer), std::forward<CompletionToken>(token));
@@ -208,6 +238,7 @@ class streaming_response {
   url final_url_;
   bool done_ = false;
   std::error_code failure_;  // a read failed: the connection is gone
+  std::optional<std::chrono::steady_clock::time_point> deadline_;  // the request's total_timeout
   std::variant<std::monostate, response, tls_response> body_;
   detail::lease lease_;  // the connection that body_ reads from
 };
@@ -230,10 +261,13 @@ class pool {
 
   /// Sends a request and reads the whole response. `body` bytes are not
   /// copied: they must stay valid until the operation completes. A request
-  /// that fails on a kept-alive connection before any response byte arrived
-  /// is sent once more on a new connection when its body can be sent again
-  /// (none, bytes; a stream only for an idempotent method, if it was not
-  /// read yet).
+  /// that fails on a kept-alive connection (closed or reset by the server)
+  /// before any response byte arrived is sent once more on a new
+  /// connection, as Go's net/http does: when none of it reached the socket;
+  /// or when it is idempotent (its method, an `Idempotency-Key` or
+  /// `X-Idempotency-Key` field, or request_options::idempotent) and its
+  /// body can be sent again (none, bytes, a stream not read yet). A POST
+  /// the server may have read is not sent twice.
   /// `target`: URL text, or a parsed url.
   template <class Target, class CompletionToken = asio::use_awaitable_t<>>
     requires detail::request_target<Target>
