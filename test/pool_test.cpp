@@ -9,11 +9,13 @@
 // into locals first, header lists into named variables.
 //
 // Two seams of this binary only: the global operator new and delete count
-// the bytes outstanding (memory bounds without RSS), and poll() can be told
-// to miss that an idle connection died (the race of a server closing a
-// kept-alive connection just after the pool looked at it).
+// the bytes held (test/support/allocation_counter.hpp: memory bounds without
+// RSS), and poll() can be told to miss that an idle connection died (the
+// race of a server closing a kept-alive connection just after the pool
+// looked at it).
 #include "httpc/pool.hpp"
 
+#include "support/allocation_counter.hpp"
 #include "support/coroutines.hpp"
 #include "support/nginx.hpp"
 #include "support/script_server.hpp"
@@ -32,7 +34,6 @@
 #include <asio/strand.hpp>
 #include <asio/use_future.hpp>
 
-#include <malloc.h>
 #include <poll.h>
 
 #include <algorithm>
@@ -55,38 +56,12 @@
 
 namespace {
 
-std::atomic<std::size_t> heap_outstanding{0};
-std::atomic<std::size_t> heap_peak{0};
-
-void* counted_new(std::size_t size) {
-  void* p = std::malloc(size == 0 ? 1 : size);
-  if (!p) throw std::bad_alloc();
-  const std::size_t now = heap_outstanding += malloc_usable_size(p);
-  std::size_t peak = heap_peak.load(std::memory_order_relaxed);
-  while (now > peak && !heap_peak.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
-  }
-  return p;
-}
-
-void counted_delete(void* p) noexcept {
-  if (!p) return;
-  heap_outstanding -= malloc_usable_size(p);
-  std::free(p);
-}
-
 // While set, a look at an idle connection (the core's is_reusable: a poll
 // for POLLRDHUP) sees nothing, however the connection is.
 std::atomic<bool> blind_idle_checks{false};
 std::atomic<int> blinded_checks{0};
 
 }  // namespace
-
-void* operator new(std::size_t size) { return counted_new(size); }
-void* operator new[](std::size_t size) { return counted_new(size); }
-void operator delete(void* p) noexcept { counted_delete(p); }
-void operator delete[](void* p) noexcept { counted_delete(p); }
-void operator delete(void* p, std::size_t) noexcept { counted_delete(p); }
-void operator delete[](void* p, std::size_t) noexcept { counted_delete(p); }
 
 extern "C" int poll(pollfd* fds, nfds_t count, int timeout) {
   if (blind_idle_checks && count == 1 && (fds[0].events & POLLRDHUP) != 0) {
@@ -1034,8 +1009,8 @@ TEST_CASE("defaults: memory follows the bytes received, not the Content-Length a
     options.max_per_origin = requests;
     httpc::pool pool(executor, options);
     std::vector<std::error_code> errors;
-    baseline = heap_outstanding.load();
-    heap_peak = baseline;
+    baseline = httpc::test::allocation_counter::held;
+    httpc::test::allocation_counter::reset_peak();
     for (std::size_t i = 0; i < requests; ++i)
       asio::co_spawn(executor, error_of(pool.async_request("GET", url_of(server, "/"))),
                      [&](std::exception_ptr, std::error_code ec) { errors.push_back(ec); });
@@ -1043,7 +1018,7 @@ TEST_CASE("defaults: memory follows the bytes received, not the Content-Length a
     REQUIRE(errors.size() == requests);
     for (const auto& ec : errors) CHECK(ec == httpc::error::incomplete_body);
   });
-  const std::size_t grew = heap_peak.load() - baseline;
+  const std::size_t grew = httpc::test::allocation_counter::peak_since(baseline);
   MESSAGE("heap peak over the baseline: " << grew << " bytes");
   CHECK(grew < 16 * 1024 * 1024);  // one announced body alone is 60 MiB
   check_server(server, requests);
