@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdlib>
+#include <malloc.h>
 #include <new>
 
 namespace httpc::test {
@@ -32,23 +33,20 @@ struct allocation_counter {
   static void remove(std::size_t n) noexcept { held -= n; }
 };
 
-// Each block carries its size in front, in 16 bytes so that the address
-// handed out keeps malloc's alignment.
-inline constexpr std::size_t allocation_header = 16;
-
+// The size of a block is malloc's own (malloc_usable_size), not a header of
+// ours: a block that a sanitizer's or a library's operator new made is
+// freed here correctly too.
 inline void* counted_new(std::size_t n) {
-  auto* block = static_cast<char*>(std::malloc(n + allocation_header));
+  void* block = std::malloc(n == 0 ? 1 : n);
   if (block == nullptr) throw std::bad_alloc();
-  *reinterpret_cast<std::size_t*>(block) = n;
-  allocation_counter::add(n);
-  return block + allocation_header;
+  allocation_counter::add(malloc_usable_size(block));
+  return block;
 }
 
 inline void counted_delete(void* p) noexcept {
   if (p == nullptr) return;
-  char* block = static_cast<char*>(p) - allocation_header;
-  allocation_counter::remove(*reinterpret_cast<std::size_t*>(block));
-  std::free(block);
+  allocation_counter::remove(malloc_usable_size(p));
+  std::free(p);
 }
 
 }  // namespace httpc::test
