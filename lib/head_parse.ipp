@@ -276,29 +276,38 @@ const char* parse_status_line(const head_request& in, Scan& scan, head_result& o
 }
 
 // Continuation lines (obs-fold, RFC 9112 §5.2) from `line` on, after the
-// field `entry` whose value is not folded yet: the whole value goes to the
-// fold sink with each fold, and the whitespace around it, replaced by one
-// space. Returns the start of the line after the last continuation, or
-// nullptr. `room` is how many more lines the section may have.
+// field `entry`: the whole value goes to the fold sink with each fold, and
+// the whitespace around it, replaced by one space. Moves `line` past the
+// continuation lines taken; false when it stopped at one it cannot take yet
+// (or failed). `room` is how many more lines the section may have.
 template <class Scan>
-const char* parse_folded_value(const head_request& in, const char* line, std::size_t& room,
-                               field_view::entry& entry, head_result& out) {
+bool parse_folded_value(const head_request& in, const char*& line, std::size_t& room,
+                        field_view::entry& entry, head_result& out) {
   std::size_t size = entry.value_size;
-  const std::size_t at = in.folds.append(in.folds.context, in.begin + entry.value_offset, size);
+  // A value folded by an earlier, partial scan ends the sink's storage: it
+  // grows on in place.
+  const std::size_t at = entry.folded ? entry.value_offset
+                                      : in.folds.append(in.folds.context,
+                                                        in.begin + entry.value_offset, size);
+  bool whole = true;
   while (line != in.end && is_ws(*line)) {
     const char* piece = line;
     while (piece != in.end && is_ws(*piece)) ++piece;
     const char* stop = Scan::find_ctl(piece, in.end);
     const char* next = after_line_end(in, line, stop, out, error::bad_header);
-    if (next == nullptr) return nullptr;
+    if (next == nullptr) {
+      whole = false;
+      break;
+    }
     if (static_cast<std::size_t>(next - line) > in.max_line) {
       fail(out, error::line_too_long);
-      return nullptr;
+      return false;
     }
-    if (room-- == 0) {
+    if (room == 0) {
       fail(out, error::too_many_headers);
-      return nullptr;
+      return false;
     }
+    --room;
     line = next;
     while (stop != piece && is_ws(stop[-1])) --stop;
     if (stop == piece) continue;
@@ -312,20 +321,26 @@ const char* parse_folded_value(const head_request& in, const char* line, std::si
   entry.folded = 1;
   entry.value_offset = static_cast<std::uint32_t>(at);
   entry.value_size = static_cast<std::uint32_t>(size);
-  return line;
+  return whole;
 }
 
 // Field lines from `p` up to and including the empty line that ends them.
 // Lines are only measured when the input could hold one over the limit.
+// A partial result says where the next scan goes on (head_result).
 template <bool MeasureLines, class Scan>
 void parse_fields(const head_request& in, Scan& scan, const char* p, head_result& out) {
   const char* const begin = in.begin;
   const char* const end = in.end;
-  if (p == end) return;
-  const char* const last = end - 1;
-  field_view::entry* slot = in.fields;
+  field_view::entry* slot = in.fields + out.field_count;
   // The line limit as a slot: each continuation line brings it one closer.
-  field_view::entry* limit = in.fields + in.max_fields;
+  field_view::entry* limit = in.fields + in.max_fields - out.continuations;
+  const auto pause = [&](const char* line) {
+    out.next_line = static_cast<std::size_t>(line - begin);
+    out.field_count = static_cast<std::size_t>(slot - in.fields);
+    out.continuations = static_cast<std::size_t>(in.fields + in.max_fields - limit);
+  };
+  if (p == end) return pause(p);
+  const char* const last = end - 1;
   for (;;) {
     const char* line = p;
     const char* name_end;
@@ -334,10 +349,10 @@ void parse_fields(const head_request& in, Scan& scan, const char* p, head_result
     if (name_end == line) {
       // No field name starts here: the end of the input, the empty line, a
       // continuation line or a bad line.
-      if (p == end) return;
+      if (p == end) return pause(p);
       if (*p == '\r' || *p == '\n') {
         const char* next = after_line_end(in, p, p, out, error::bad_header);
-        if (next == nullptr) return;
+        if (next == nullptr) return pause(p);
         out.status = head_status::complete;
         out.size = static_cast<std::size_t>(next - begin);
         out.field_count = static_cast<std::size_t>(slot - in.fields);
@@ -346,12 +361,13 @@ void parse_fields(const head_request& in, Scan& scan, const char* p, head_result
       // A continuation line may not come before the first field.
       if (!is_ws(*p) || slot == in.fields) {
         fail_line(in, out, error::bad_header, p, p);
-        return;
+        return pause(p);
       }
       auto room = static_cast<std::size_t>(limit - slot);
-      p = parse_folded_value<Scan>(in, p, room, slot[-1], out);
-      if (p == nullptr) return;
+      const bool whole = parse_folded_value<Scan>(in, p, room, slot[-1], out);
+      if (out.status == head_status::failed) return;
       limit = slot + room;
+      if (!whole) return pause(p);
       // The value read before the fold was not the whole value.
       framing_field kind;
       if (classify_name(begin + slot[-1].name_offset, slot[-1].name_size, kind))
@@ -367,10 +383,10 @@ void parse_fields(const head_request& in, Scan& scan, const char* p, head_result
     } else {
       if (name_end == stop || *name_end != ':') {
         fail_line(in, out, error::bad_header, line, name_end);
-        return;
+        return pause(line);
       }
       next = after_line_end(in, line, stop, out, error::bad_header);
-      if (next == nullptr) return;
+      if (next == nullptr) return pause(line);
     }
     if (MeasureLines && static_cast<std::size_t>(next - line) > in.max_line) {
       fail(out, error::line_too_long);
@@ -399,13 +415,16 @@ void parse_fields(const head_request& in, Scan& scan, const char* p, head_result
 
 template <class Scan>
 void parse_head_with(const head_request& in, head_result& out) {
-  Scan scan(in.begin, in.end);
-  const char* fields = parse_status_line(in, scan, out);
-  if (fields == nullptr) return;
-  if (out.version == 9) {  // an HTTP/0.9 status line has no fields after it
-    out.status = head_status::complete;
-    out.size = static_cast<std::size_t>(fields - in.begin);
-    return;
+  const char* fields = in.begin + out.next_line;
+  Scan scan(fields, in.end);
+  if (out.next_line == 0) {  // the status line is not taken yet
+    fields = parse_status_line(in, scan, out);
+    if (fields == nullptr) return;
+    if (out.version == 9) {  // an HTTP/0.9 status line has no fields after it
+      out.status = head_status::complete;
+      out.size = static_cast<std::size_t>(fields - in.begin);
+      return;
+    }
   }
   if (static_cast<std::size_t>(in.end - in.begin) <= in.max_line)
     parse_fields<false>(in, scan, fields, out);
