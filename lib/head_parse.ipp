@@ -326,20 +326,25 @@ bool parse_folded_value(const head_request& in, const char*& line, std::size_t& 
 
 // Field lines from `p` up to and including the empty line that ends them.
 // Lines are only measured when the input could hold one over the limit.
-// A partial result says where the next scan goes on (head_result).
+// Where a scan of field lines stops for more input: the next one goes on at
+// `line`, with the index filled up to `slot` and the line limit at `limit`.
+// (Values, not references: the scan loop keeps them in registers.)
+[[gnu::cold, gnu::noinline]] void pause(const head_request& in, head_result& out, const char* line,
+                  const field_view::entry* slot, const field_view::entry* limit) {
+  out.next_line = offset(in, line);
+  out.field_count = static_cast<std::size_t>(slot - in.fields);
+  out.continuations = static_cast<std::size_t>(in.fields + in.max_fields - limit);
+}
+
+// From `slot` on, the index is free; `limit` is the line limit as a slot:
+// each continuation line brings it one closer. A partial result says where
+// the next scan goes on (head_result).
 template <bool MeasureLines, class Scan>
-void parse_fields(const head_request& in, Scan& scan, const char* p, head_result& out) {
+void parse_fields(const head_request& in, Scan& scan, const char* p, field_view::entry* slot,
+                  field_view::entry* limit, head_result& out) {
   const char* const begin = in.begin;
   const char* const end = in.end;
-  field_view::entry* slot = in.fields + out.field_count;
-  // The line limit as a slot: each continuation line brings it one closer.
-  field_view::entry* limit = in.fields + in.max_fields - out.continuations;
-  const auto pause = [&](const char* line) {
-    out.next_line = static_cast<std::size_t>(line - begin);
-    out.field_count = static_cast<std::size_t>(slot - in.fields);
-    out.continuations = static_cast<std::size_t>(in.fields + in.max_fields - limit);
-  };
-  if (p == end) return pause(p);
+  if (p == end) return pause(in, out, p, slot, limit);
   const char* const last = end - 1;
   for (;;) {
     const char* line = p;
@@ -349,10 +354,10 @@ void parse_fields(const head_request& in, Scan& scan, const char* p, head_result
     if (name_end == line) {
       // No field name starts here: the end of the input, the empty line, a
       // continuation line or a bad line.
-      if (p == end) return pause(p);
+      if (p == end) return pause(in, out, p, slot, limit);
       if (*p == '\r' || *p == '\n') {
         const char* next = after_line_end(in, p, p, out, error::bad_header);
-        if (next == nullptr) return pause(p);
+        if (next == nullptr) return pause(in, out, p, slot, limit);
         out.status = head_status::complete;
         out.size = static_cast<std::size_t>(next - begin);
         out.field_count = static_cast<std::size_t>(slot - in.fields);
@@ -361,13 +366,13 @@ void parse_fields(const head_request& in, Scan& scan, const char* p, head_result
       // A continuation line may not come before the first field.
       if (!is_ws(*p) || slot == in.fields) {
         fail_line(in, out, error::bad_header, p, p);
-        return pause(p);
+        return pause(in, out, p, slot, limit);
       }
       auto room = static_cast<std::size_t>(limit - slot);
       const bool whole = parse_folded_value<Scan>(in, p, room, slot[-1], out);
       if (out.status == head_status::failed) return;
       limit = slot + room;
-      if (!whole) return pause(p);
+      if (!whole) return pause(in, out, p, slot, limit);
       // The value read before the fold was not the whole value.
       framing_field kind;
       if (classify_name(begin + slot[-1].name_offset, slot[-1].name_size, kind))
@@ -383,10 +388,10 @@ void parse_fields(const head_request& in, Scan& scan, const char* p, head_result
     } else {
       if (name_end == stop || *name_end != ':') {
         fail_line(in, out, error::bad_header, line, name_end);
-        return pause(line);
+        return pause(in, out, line, slot, limit);
       }
       next = after_line_end(in, line, stop, out, error::bad_header);
-      if (next == nullptr) return pause(line);
+      if (next == nullptr) return pause(in, out, line, slot, limit);
     }
     if (MeasureLines && static_cast<std::size_t>(next - line) > in.max_line) {
       fail(out, error::line_too_long);
@@ -413,23 +418,36 @@ void parse_fields(const head_request& in, Scan& scan, const char* p, head_result
   }
 }
 
+// Where a field section's scan starts: at its first line with an empty
+// index, or where a partial scan stopped.
+inline field_view::entry* first_slot(const head_request& in, const head_result& out) {
+  return in.fields + out.field_count;
+}
+inline field_view::entry* first_limit(const head_request& in, const head_result& out) {
+  return in.fields + in.max_fields - out.continuations;
+}
+
 template <class Scan>
 void parse_head_with(const head_request& in, head_result& out) {
-  const char* fields = in.begin + out.next_line;
-  Scan scan(fields, in.end);
-  if (out.next_line == 0) {  // the status line is not taken yet
-    fields = parse_status_line(in, scan, out);
-    if (fields == nullptr) return;
-    if (out.version == 9) {  // an HTTP/0.9 status line has no fields after it
-      out.status = head_status::complete;
-      out.size = static_cast<std::size_t>(fields - in.begin);
-      return;
-    }
+  if (out.next_line != 0) {  // the status line and some fields were taken
+    const char* fields = in.begin + out.next_line;
+    Scan scan(fields, in.end);
+    parse_fields<true>(in, scan, fields, first_slot(in, out), first_limit(in, out), out);
+    return;
   }
+  Scan scan(in.begin, in.end);
+  const char* fields = parse_status_line(in, scan, out);
+  if (fields == nullptr) return;
+  if (out.version == 9) {  // an HTTP/0.9 status line has no fields after it
+    out.status = head_status::complete;
+    out.size = static_cast<std::size_t>(fields - in.begin);
+    return;
+  }
+  field_view::entry* const limit = in.fields + in.max_fields;
   if (static_cast<std::size_t>(in.end - in.begin) <= in.max_line)
-    parse_fields<false>(in, scan, fields, out);
+    parse_fields<false>(in, scan, fields, in.fields, limit, out);
   else
-    parse_fields<true>(in, scan, fields, out);
+    parse_fields<true>(in, scan, fields, in.fields, limit, out);
 }
 
 }  // namespace

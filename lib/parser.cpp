@@ -23,7 +23,7 @@ bool classify_framing_field(const char* name, std::size_t size, framing_field& k
 void parse_fields_scalar(const head_request& request, head_result& out) noexcept {
   const char* from = request.begin + out.next_line;
   scalar_scan scan(from, request.end);
-  parse_fields<true>(request, scan, from, out);
+  parse_fields<true>(request, scan, from, first_slot(request, out), first_limit(request, out), out);
 }
 
 namespace {
@@ -189,7 +189,7 @@ void response_parser::restart_scan() noexcept {
   scanned_ = 0;
   line_start_ = 0;
   scanned_lines_ = 0;
-  progress_ = {};
+  progress_.next_line = 0;  // the rest means nothing without it
 }
 
 parse_result response_parser::fail(std::error_code& ec, error e) noexcept {
