@@ -324,18 +324,19 @@ bool parse_folded_value(const head_request& in, const char*& line, std::size_t& 
   return whole;
 }
 
-// Field lines from `p` up to and including the empty line that ends them.
-// Lines are only measured when the input could hold one over the limit.
 // Where a scan of field lines stops for more input: the next one goes on at
 // `line`, with the index filled up to `slot` and the line limit at `limit`.
-// (Values, not references: the scan loop keeps them in registers.)
-[[gnu::cold, gnu::noinline]] void pause(const head_request& in, head_result& out, const char* line,
-                  const field_view::entry* slot, const field_view::entry* limit) {
+// Out of line and by value, so that the scan loop keeps them in registers.
+[[gnu::cold, gnu::noinline]] void pause(const head_request& in, head_result& out,
+                                        const char* line, const field_view::entry* slot,
+                                        const field_view::entry* limit) {
   out.next_line = offset(in, line);
   out.field_count = static_cast<std::size_t>(slot - in.fields);
   out.continuations = static_cast<std::size_t>(in.fields + in.max_fields - limit);
 }
 
+// Field lines from `p` up to and including the empty line that ends them.
+// Lines are only measured when the input could hold one over the limit.
 // From `slot` on, the index is free; `limit` is the line limit as a slot:
 // each continuation line brings it one closer. A partial result says where
 // the next scan goes on (head_result).

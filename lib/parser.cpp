@@ -528,7 +528,6 @@ parse_result response_parser::parse_chunk_steps(std::string_view input,
           return fail(ec, error::bad_chunk);
         }
         state_ = state::chunk_size;
-        restart_scan();
         break;
       case state::chunk_size: {
         // chunk-size = 1*HEXDIG; chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] )
@@ -575,7 +574,7 @@ parse_result response_parser::parse_chunk_steps(std::string_view input,
         }
         if (line_size > options_.max_line_length) return fail(ec, error::line_too_long);
         used += line_size;
-        restart_scan();
+        restart_scan();  // for the next chunk-size line, or the trailers
         if (size == 0) {
           state_ = state::trailers;
         } else {
