@@ -16,6 +16,7 @@
 //   options bit 4    the server keeps the connection open after its bytes
 //                    (the client's read timeout must end it)
 //   options bit 5    a POST with a body and Expect: 100-continue
+//   options bit 6    the server resets the connection after its bytes
 // The seed drives the piece sizes (1 to 64 bytes) and stalls between pieces
 // (up to 30 ms, longer than the read timeout now and then).
 //
@@ -117,8 +118,12 @@ awaitable<void> serve(tcp::acceptor& acceptor, const script& s, bool& client_don
       co_await timer.async_wait(tuple_awaitable);
     }
   }
-  if ((s.options & 16) == 0) {
-    std::error_code ignored;
+  std::error_code ignored;
+  if ((s.options & 64) != 0) {
+    // An abortive close: the client's next read or write fails with a reset.
+    peer.set_option(asio::socket_base::linger(true, 0), ignored);
+    peer.close(ignored);
+  } else if ((s.options & 16) == 0) {
     peer.shutdown(tcp::socket::shutdown_send, ignored);
   }
   // Keep the socket until the client is done (it reads until it decides).
