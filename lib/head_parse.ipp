@@ -419,23 +419,20 @@ void parse_fields(const head_request& in, Scan& scan, const char* p, field_view:
   }
 }
 
-// Where a field section's scan starts: at its first line with an empty
-// index, or where a partial scan stopped.
-inline field_view::entry* first_slot(const head_request& in, const head_result& out) {
-  return in.fields + out.field_count;
-}
-inline field_view::entry* first_limit(const head_request& in, const head_result& out) {
-  return in.fields + in.max_fields - out.continuations;
+// Field lines from where a partial scan stopped (or from the start of a
+// section without a status line): out of the way of a head parsed at once.
+template <class Scan>
+[[gnu::noinline]] void resume_fields(const head_request& in, head_result& out) {
+  const char* from = in.begin + out.next_line;
+  Scan scan(from, in.end);
+  parse_fields<true>(in, scan, from, in.fields + out.field_count,
+                     in.fields + in.max_fields - out.continuations, out);
 }
 
 template <class Scan>
 void parse_head_with(const head_request& in, head_result& out) {
-  if (out.next_line != 0) {  // the status line and some fields were taken
-    const char* fields = in.begin + out.next_line;
-    Scan scan(fields, in.end);
-    parse_fields<true>(in, scan, fields, first_slot(in, out), first_limit(in, out), out);
-    return;
-  }
+  // A partial scan took the status line and some fields.
+  if (out.next_line != 0) return resume_fields<Scan>(in, out);
   Scan scan(in.begin, in.end);
   const char* fields = parse_status_line(in, scan, out);
   if (fields == nullptr) return;

@@ -21,9 +21,7 @@ bool classify_framing_field(const char* name, std::size_t size, framing_field& k
 }
 
 void parse_fields_scalar(const head_request& request, head_result& out) noexcept {
-  const char* from = request.begin + out.next_line;
-  scalar_scan scan(from, request.end);
-  parse_fields<true>(request, scan, from, first_slot(request, out), first_limit(request, out), out);
+  resume_fields<scalar_scan>(request, out);
 }
 
 namespace {
@@ -531,16 +529,22 @@ parse_result response_parser::parse_chunk_steps(std::string_view input,
         break;
       case state::chunk_size: {
         // chunk-size = 1*HEXDIG; chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] )
-        if (available == 0) return {used, parse_event::need_more};
-        // A line that came in pieces goes on where the last call stopped.
-        if (available < scanned_) restart_scan();  // the caller started over
-        std::uint64_t size = scanned_ == 0 ? 0 : remaining_;
-        std::size_t at = line_start_;
+        // A line that came in pieces goes on where the last call stopped:
+        // its first `searched` bytes hold no LF, the first `at` of them are
+        // digits worth `size`. (Unless the caller started over.)
+        std::uint64_t size = 0;
+        std::size_t at = 0;
+        std::size_t searched = 0;
+        if (scanned_ != 0 && scanned_ <= available) {
+          size = remaining_;
+          at = line_start_;
+          searched = scanned_;
+        }
         // Digits as far as a reader fed a byte at a time would have taken
         // them before the line was too long, so that an overflow is found
         // alike however the input was split.
         const std::size_t window = std::min(available, options_.max_line_length);
-        if (at == scanned_) {  // all bytes seen so far are digits
+        if (at == searched) {  // all bytes seen so far are digits
           for (int digit; at < window && (digit = hex_value(p[at])) >= 0; ++at) {
             if (size >> 60 != 0) return fail(ec, error::chunk_size_overflow);
             size = size << 4 | static_cast<std::uint64_t>(digit);
@@ -551,7 +555,7 @@ parse_result response_parser::parse_chunk_steps(std::string_view input,
           line_size = at + 2;  // the usual "40\r\n"
         } else {
           // Digits are no LF, nor are the bytes searched before.
-          const std::size_t from = std::max(scanned_, at);
+          const std::size_t from = std::max(searched, at);
           const auto* lf = from < window ? static_cast<const char*>(
                                                std::memchr(p + from, '\n', window - from))
                                          : nullptr;
@@ -574,7 +578,7 @@ parse_result response_parser::parse_chunk_steps(std::string_view input,
         }
         if (line_size > options_.max_line_length) return fail(ec, error::line_too_long);
         used += line_size;
-        restart_scan();  // for the next chunk-size line, or the trailers
+        if (scanned_ != 0) restart_scan();  // for the next chunk-size line, or the trailers
         if (size == 0) {
           state_ = state::trailers;
         } else {
