@@ -1,6 +1,8 @@
 # Runs a libFuzzer executable for a fixed time from a seed corpus. Run by
 # CTest as
-#   cmake -D FUZZER=... -D SEED_DIR=... -D WORK_DIR=... -D SECONDS=... -P RunFuzzer.cmake
+#   cmake -D FUZZER=... -D SEED_DIR=... -D WORK_DIR=... -D SECONDS=... [-D ARGS=...] -P RunFuzzer.cmake
+#
+# ARGS: more libFuzzer options, separated by spaces (-timeout=... -max_len=...).
 #
 # The seeds are copied into WORK_DIR/corpus (libFuzzer adds what it finds to
 # its first corpus directory, so the source tree stays untouched); crash
@@ -25,11 +27,13 @@ else()
   message(STATUS "No seed corpus at '${SEED_DIR}': fuzzing from an empty corpus")
 endif()
 
+separate_arguments(extra UNIX_COMMAND "${ARGS}")
 set(command
   "${FUZZER}"
   "-max_total_time=${SECONDS}"
   "-artifact_prefix=${artifacts}/"
   "-print_final_stats=1"
+  ${extra}
   "${corpus}")
 string(JOIN " " shown ${command})
 message(STATUS "Running: ${shown}")

@@ -52,15 +52,14 @@ struct framing_facts {
   std::uint64_t length = 0;
 };
 
-struct head_result {
+// A partial result keeps in its progress where the scan stopped: the lines
+// before it are taken (in the field index and the fold storage), and a scan
+// of the same bytes and more, given that result, goes on from there. The
+// framing facts of the lines taken are not kept.
+struct head_result : scan_progress {
   head_status status = head_status::partial;
   error failure{};
   std::size_t size = 0;
-  std::size_t field_count = 0;
-  int status_code = 0;
-  int version = 0;
-  std::uint32_t reason_offset = 0;
-  std::uint32_t reason_size = 0;
   framing_facts framing;
 };
 
@@ -69,10 +68,11 @@ bool classify_framing_field(const char* name, std::size_t size, framing_field& k
 
 using head_parser = void (*)(const head_request&, head_result&) noexcept;
 
-// A status line and its fields, into a default-constructed result.
+// A status line and its fields, into a result with a partial scan's progress
+// (none at first).
 void parse_head_scalar(const head_request& request, head_result& out) noexcept;
 void parse_head_avx2(const head_request& request, head_result& out) noexcept;
-// A field section without a status line: trailers.
+// A field section without a status line: trailers. The same way.
 void parse_fields_scalar(const head_request& request, head_result& out) noexcept;
 
 }  // namespace httpc::detail

@@ -276,29 +276,38 @@ const char* parse_status_line(const head_request& in, Scan& scan, head_result& o
 }
 
 // Continuation lines (obs-fold, RFC 9112 §5.2) from `line` on, after the
-// field `entry` whose value is not folded yet: the whole value goes to the
-// fold sink with each fold, and the whitespace around it, replaced by one
-// space. Returns the start of the line after the last continuation, or
-// nullptr. `room` is how many more lines the section may have.
+// field `entry`: the whole value goes to the fold sink with each fold, and
+// the whitespace around it, replaced by one space. Moves `line` past the
+// continuation lines taken; false when it stopped at one it cannot take yet
+// (or failed). `room` is how many more lines the section may have.
 template <class Scan>
-const char* parse_folded_value(const head_request& in, const char* line, std::size_t& room,
-                               field_view::entry& entry, head_result& out) {
+bool parse_folded_value(const head_request& in, const char*& line, std::size_t& room,
+                        field_view::entry& entry, head_result& out) {
   std::size_t size = entry.value_size;
-  const std::size_t at = in.folds.append(in.folds.context, in.begin + entry.value_offset, size);
+  // A value folded by an earlier, partial scan ends the sink's storage: it
+  // grows on in place.
+  const std::size_t at = entry.folded ? entry.value_offset
+                                      : in.folds.append(in.folds.context,
+                                                        in.begin + entry.value_offset, size);
+  bool whole = true;
   while (line != in.end && is_ws(*line)) {
     const char* piece = line;
     while (piece != in.end && is_ws(*piece)) ++piece;
     const char* stop = Scan::find_ctl(piece, in.end);
     const char* next = after_line_end(in, line, stop, out, error::bad_header);
-    if (next == nullptr) return nullptr;
+    if (next == nullptr) {
+      whole = false;
+      break;
+    }
     if (static_cast<std::size_t>(next - line) > in.max_line) {
       fail(out, error::line_too_long);
-      return nullptr;
+      return false;
     }
-    if (room-- == 0) {
+    if (room == 0) {
       fail(out, error::too_many_headers);
-      return nullptr;
+      return false;
     }
+    --room;
     line = next;
     while (stop != piece && is_ws(stop[-1])) --stop;
     if (stop == piece) continue;
@@ -312,20 +321,32 @@ const char* parse_folded_value(const head_request& in, const char* line, std::si
   entry.folded = 1;
   entry.value_offset = static_cast<std::uint32_t>(at);
   entry.value_size = static_cast<std::uint32_t>(size);
-  return line;
+  return whole;
+}
+
+// Where a scan of field lines stops for more input: the next one goes on at
+// `line`, with the index filled up to `slot` and the line limit at `limit`.
+// Out of line and by value, so that the scan loop keeps them in registers.
+[[gnu::cold, gnu::noinline]] void pause(const head_request& in, head_result& out,
+                                        const char* line, const field_view::entry* slot,
+                                        const field_view::entry* limit) {
+  out.next_line = offset(in, line);
+  out.field_count = static_cast<std::size_t>(slot - in.fields);
+  out.continuations = static_cast<std::size_t>(in.fields + in.max_fields - limit);
 }
 
 // Field lines from `p` up to and including the empty line that ends them.
 // Lines are only measured when the input could hold one over the limit.
+// From `slot` on, the index is free; `limit` is the line limit as a slot:
+// each continuation line brings it one closer. A partial result says where
+// the next scan goes on (head_result).
 template <bool MeasureLines, class Scan>
-void parse_fields(const head_request& in, Scan& scan, const char* p, head_result& out) {
+void parse_fields(const head_request& in, Scan& scan, const char* p, field_view::entry* slot,
+                  field_view::entry* limit, head_result& out) {
   const char* const begin = in.begin;
   const char* const end = in.end;
-  if (p == end) return;
+  if (p == end) return pause(in, out, p, slot, limit);
   const char* const last = end - 1;
-  field_view::entry* slot = in.fields;
-  // The line limit as a slot: each continuation line brings it one closer.
-  field_view::entry* limit = in.fields + in.max_fields;
   for (;;) {
     const char* line = p;
     const char* name_end;
@@ -334,10 +355,10 @@ void parse_fields(const head_request& in, Scan& scan, const char* p, head_result
     if (name_end == line) {
       // No field name starts here: the end of the input, the empty line, a
       // continuation line or a bad line.
-      if (p == end) return;
+      if (p == end) return pause(in, out, p, slot, limit);
       if (*p == '\r' || *p == '\n') {
         const char* next = after_line_end(in, p, p, out, error::bad_header);
-        if (next == nullptr) return;
+        if (next == nullptr) return pause(in, out, p, slot, limit);
         out.status = head_status::complete;
         out.size = static_cast<std::size_t>(next - begin);
         out.field_count = static_cast<std::size_t>(slot - in.fields);
@@ -346,12 +367,13 @@ void parse_fields(const head_request& in, Scan& scan, const char* p, head_result
       // A continuation line may not come before the first field.
       if (!is_ws(*p) || slot == in.fields) {
         fail_line(in, out, error::bad_header, p, p);
-        return;
+        return pause(in, out, p, slot, limit);
       }
       auto room = static_cast<std::size_t>(limit - slot);
-      p = parse_folded_value<Scan>(in, p, room, slot[-1], out);
-      if (p == nullptr) return;
+      const bool whole = parse_folded_value<Scan>(in, p, room, slot[-1], out);
+      if (out.status == head_status::failed) return;
       limit = slot + room;
+      if (!whole) return pause(in, out, p, slot, limit);
       // The value read before the fold was not the whole value.
       framing_field kind;
       if (classify_name(begin + slot[-1].name_offset, slot[-1].name_size, kind))
@@ -367,10 +389,10 @@ void parse_fields(const head_request& in, Scan& scan, const char* p, head_result
     } else {
       if (name_end == stop || *name_end != ':') {
         fail_line(in, out, error::bad_header, line, name_end);
-        return;
+        return pause(in, out, line, slot, limit);
       }
       next = after_line_end(in, line, stop, out, error::bad_header);
-      if (next == nullptr) return;
+      if (next == nullptr) return pause(in, out, line, slot, limit);
     }
     if (MeasureLines && static_cast<std::size_t>(next - line) > in.max_line) {
       fail(out, error::line_too_long);
@@ -397,8 +419,20 @@ void parse_fields(const head_request& in, Scan& scan, const char* p, head_result
   }
 }
 
+// Field lines from where a partial scan stopped (or from the start of a
+// section without a status line): out of the way of a head parsed at once.
+template <class Scan>
+[[gnu::noinline]] void resume_fields(const head_request& in, head_result& out) {
+  const char* from = in.begin + out.next_line;
+  Scan scan(from, in.end);
+  parse_fields<true>(in, scan, from, in.fields + out.field_count,
+                     in.fields + in.max_fields - out.continuations, out);
+}
+
 template <class Scan>
 void parse_head_with(const head_request& in, head_result& out) {
+  // A partial scan took the status line and some fields.
+  if (out.next_line != 0) return resume_fields<Scan>(in, out);
   Scan scan(in.begin, in.end);
   const char* fields = parse_status_line(in, scan, out);
   if (fields == nullptr) return;
@@ -407,10 +441,11 @@ void parse_head_with(const head_request& in, head_result& out) {
     out.size = static_cast<std::size_t>(fields - in.begin);
     return;
   }
+  field_view::entry* const limit = in.fields + in.max_fields;
   if (static_cast<std::size_t>(in.end - in.begin) <= in.max_line)
-    parse_fields<false>(in, scan, fields, out);
+    parse_fields<false>(in, scan, fields, in.fields, limit, out);
   else
-    parse_fields<true>(in, scan, fields, out);
+    parse_fields<true>(in, scan, fields, in.fields, limit, out);
 }
 
 }  // namespace

@@ -21,8 +21,7 @@ bool classify_framing_field(const char* name, std::size_t size, framing_field& k
 }
 
 void parse_fields_scalar(const head_request& request, head_result& out) noexcept {
-  scalar_scan scan(request.begin, request.end);
-  parse_fields<true>(request, scan, request.begin, out);
+  resume_fields<scalar_scan>(request, out);
 }
 
 namespace {
@@ -177,7 +176,7 @@ void response_parser::reset(std::string_view request_method) noexcept {
   remaining_ = 0;
   body_received_ = 0;
   body_ = {};
-  trailers_.clear();
+  trailer_count_ = 0;
   trailer_bytes_.clear();
   folds_.clear();
   trailer_folds_.clear();
@@ -188,6 +187,7 @@ void response_parser::restart_scan() noexcept {
   scanned_ = 0;
   line_start_ = 0;
   scanned_lines_ = 0;
+  progress_.next_line = 0;  // the rest means nothing without it
 }
 
 parse_result response_parser::fail(std::error_code& ec, error e) noexcept {
@@ -235,9 +235,10 @@ parse_result response_parser::parse(std::string_view input, std::error_code& ec)
 
 // Searches the bytes of an incomplete head or trailer section not searched
 // yet for line ends, up to the empty line that ends the section. A head is
-// worth a full parse again whenever a line was completed: the full parse
-// judges every whole line, in order, so the outcome is the same however the
-// input was split; the limits on what it has not seen come after it.
+// worth a scan again whenever a line was completed: the scan goes on from
+// the first line it has not taken and judges every whole line, in order, so
+// the outcome is the same however the input was split; the limits on what it
+// has not seen come after it.
 response_parser::scan_result response_parser::scan_lines(std::string_view input) noexcept {
   if (input.size() < scanned_) restart_scan();  // the caller started over
   const char* data = input.data();
@@ -308,8 +309,13 @@ parse_result response_parser::parse_head(std::string_view input, std::error_code
       return start_simple_response(input);
   }
   if (scanned_ == 0 || scan_lines(input) != scan_result::nothing_new) {
-    if (!folds_.empty()) folds_.clear();
     detail::head_result head;
+    if (progress_.next_line == 0) {
+      if (!folds_.empty()) folds_.clear();
+    } else {
+      static_cast<detail::scan_progress&>(head) = progress_;
+      head.framing.review = true;  // for the lines taken before
+    }
     detail::active_head_parser(section_request(input, fields_.data(), folds_), head);
     switch (head.status) {
       case detail::head_status::complete:
@@ -319,6 +325,7 @@ parse_result response_parser::parse_head(std::string_view input, std::error_code
       case detail::head_status::simple_response:
         return start_simple_response(input);
       case detail::head_status::partial:
+        progress_ = head;
         break;
     }
     if (scanned_ == 0) scan_lines(input);
@@ -522,20 +529,41 @@ parse_result response_parser::parse_chunk_steps(std::string_view input,
         break;
       case state::chunk_size: {
         // chunk-size = 1*HEXDIG; chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] )
+        // A line that came in pieces goes on where the last call stopped:
+        // its first `searched` bytes hold no LF, the first `at` of them are
+        // digits worth `size`. (Unless the caller started over.)
         std::uint64_t size = 0;
         std::size_t at = 0;
-        for (int digit; at < available && (digit = hex_value(p[at])) >= 0; ++at) {
-          if (size >> 60 != 0) return fail(ec, error::chunk_size_overflow);
-          size = size << 4 | static_cast<std::uint64_t>(digit);
+        std::size_t searched = 0;
+        if (scanned_ != 0 && scanned_ <= available) {
+          size = remaining_;
+          at = line_start_;
+          searched = scanned_;
+        }
+        // Digits as far as a reader fed a byte at a time would have taken
+        // them before the line was too long, so that an overflow is found
+        // alike however the input was split.
+        const std::size_t window = std::min(available, options_.max_line_length);
+        if (at == searched) {  // all bytes seen so far are digits
+          for (int digit; at < window && (digit = hex_value(p[at])) >= 0; ++at) {
+            if (size >> 60 != 0) return fail(ec, error::chunk_size_overflow);
+            size = size << 4 | static_cast<std::uint64_t>(digit);
+          }
         }
         std::size_t line_size;
         if (at != 0 && available - at >= 2 && p[at] == '\r' && p[at + 1] == '\n') {
           line_size = at + 2;  // the usual "40\r\n"
         } else {
-          const std::size_t window = std::min(available, options_.max_line_length);
-          const auto* lf = static_cast<const char*>(std::memchr(p, '\n', window));
+          // Digits are no LF, nor are the bytes searched before.
+          const std::size_t from = std::max(searched, at);
+          const auto* lf = from < window ? static_cast<const char*>(
+                                               std::memchr(p + from, '\n', window - from))
+                                         : nullptr;
           if (lf == nullptr) {
             if (available >= options_.max_line_length) return fail(ec, error::line_too_long);
+            scanned_ = available;
+            line_start_ = at;
+            remaining_ = size;
             return {used, parse_event::need_more};
           }
           if (at == 0) return fail(ec, error::bad_chunk);
@@ -550,9 +578,9 @@ parse_result response_parser::parse_chunk_steps(std::string_view input,
         }
         if (line_size > options_.max_line_length) return fail(ec, error::line_too_long);
         used += line_size;
+        if (scanned_ != 0) restart_scan();  // for the next chunk-size line, or the trailers
         if (size == 0) {
           state_ = state::trailers;
-          restart_scan();
         } else {
           remaining_ = size;
           state_ = state::chunk_data;
@@ -584,19 +612,23 @@ parse_result response_parser::parse_trailers(std::string_view input, std::error_
     if (over_limits(input)) return fail(ec, overflow(input));
     return {0, parse_event::need_more};
   }
-  trailers_.resize(options_.max_fields);
-  trailer_folds_.clear();
   detail::head_result section;
+  if (progress_.next_line == 0) {
+    trailers_.resize(options_.max_fields);
+    trailer_folds_.clear();
+  } else {
+    static_cast<detail::scan_progress&>(section) = progress_;
+  }
   detail::parse_fields_scalar(section_request(input, trailers_.data(), trailer_folds_), section);
   if (section.status == detail::head_status::failed) return fail(ec, section.failure);
   if (section.status == detail::head_status::complete) {
     // Kept in storage of our own (trailers are rare); offsets stay valid.
     trailer_bytes_.assign(input.data(), section.size);
-    trailers_.resize(section.field_count);
+    trailer_count_ = section.field_count;
     state_ = state::done;
     return {section.size, parse_event::done};
   }
-  trailers_.clear();
+  progress_ = section;
   if (scanned_ == 0) scan_lines(input);
   if (over_limits(input)) return fail(ec, overflow(input));
   return {0, parse_event::need_more};

@@ -1113,6 +1113,15 @@ TEST_CASE("limits: a custom max_line_length, every feeding mode") {
     CHECK(grind(chunked_head + "5;" + ext + "e\r\nhello\r\n0\r\n\r\n", o).error ==
           httpc::error::line_too_long);
   }
+  SUBCASE("a chunk size too large for 64 bits: within the line limit or not") {
+    // A reader fed a byte at a time meets the 17th significant digit first,
+    // or the line limit first; whole input is judged the same way.
+    const std::string digits(17, '1');
+    const transcript overflow = grind(chunked_head + std::string(10, '0') + digits + "\r\n", o);
+    CHECK(overflow.error == httpc::error::chunk_size_overflow);
+    const transcript too_long = grind(chunked_head + std::string(60, '0') + digits + "\r\n", o);
+    CHECK(too_long.error == httpc::error::line_too_long);
+  }
   SUBCASE("trailer line: 64 bytes accepted, 65 line_too_long") {
     CHECK(grind(chunked_head + "0\r\nT: " + v59 + "\r\n\r\n", o).last().trailers ==
           field_list{{"T", v59}});

@@ -39,7 +39,19 @@ namespace detail {
 struct head_request;
 struct head_result;
 struct framing_facts;
-}
+
+/// How far a scan of an incomplete head or trailer section got, so that the
+/// next scan, of the same bytes and more, goes on from there.
+struct scan_progress {
+  std::size_t next_line = 0;      ///< offset of the first line not taken; 0: none was
+  std::size_t field_count = 0;    ///< index entries filled
+  std::size_t continuations = 0;  ///< obs-fold lines taken (they count as field lines)
+  int status_code = 0;
+  int version = 0;
+  std::uint32_t reason_offset = 0;
+  std::uint32_t reason_size = 0;
+};
+}  // namespace detail
 
 /// Limits and modes. The defaults follow CPython's http.client.
 struct parser_options {
@@ -210,7 +222,7 @@ class response_parser {
 
   /// Trailer fields of a chunked body, once `done`.
   field_view trailers() const noexcept {
-    return {trailer_bytes_.data(), trailer_folds_.data(), trailers_.data(), trailers_.size()};
+    return {trailer_bytes_.data(), trailer_folds_.data(), trailers_.data(), trailer_count_};
   }
 
   const parser_options& options() const noexcept { return options_; }
@@ -268,16 +280,20 @@ class response_parser {
   std::size_t field_count_ = 0;
   error failure_{};
   // How far an incomplete head or trailer section was searched for its end:
-  // bytes, where the last unfinished line starts, and lines seen.
+  // bytes, where the last unfinished line starts, and lines seen; and what
+  // the scanner took of it. For an incomplete chunk-size line: bytes searched
+  // for its LF, and how many of them are digits (their value in remaining_).
   std::size_t scanned_ = 0;
   std::size_t line_start_ = 0;
   std::size_t scanned_lines_ = 0;
+  detail::scan_progress progress_;
   std::uint64_t content_length_ = 0;
   std::uint64_t remaining_ = 0;  // of the Content-Length body or the current chunk
   std::uint64_t body_received_ = 0;
   std::string_view body_;
   std::vector<field_view::entry> fields_;
   std::vector<field_view::entry> trailers_;
+  std::size_t trailer_count_ = 0;
   std::string trailer_bytes_;
   std::string folds_;
   std::string trailer_folds_;
