@@ -33,6 +33,9 @@
 #   Stops the nginx started in DIR (its pid file, or failing that the master
 #   whose command line names DIR/nginx.conf) and its workers: TERM, then KILL
 #   after 5 seconds. Safe to run when nothing runs, or after a failed start.
+#
+# What this script shares with the other fixture and bench/run (processes,
+# certificates, ports, starting nginx) is in fixture_lib.sh, next to it.
 set -euo pipefail
 
 readonly fixture_name="nginx fixture"

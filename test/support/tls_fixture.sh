@@ -23,6 +23,9 @@
 # stop
 #   Stops the servers started in DIR: TERM, then KILL after 5 s. Safe when
 #   nothing runs.
+#
+# What this script shares with the other fixture and bench/run (processes,
+# certificates, ports, starting nginx) is in fixture_lib.sh, next to it.
 set -euo pipefail
 
 # name  issuer  extension section (of openssl.cnf)  validity
