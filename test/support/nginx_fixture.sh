@@ -33,178 +33,27 @@
 #   Stops the nginx started in DIR (its pid file, or failing that the master
 #   whose command line names DIR/nginx.conf) and its workers: TERM, then KILL
 #   after 5 seconds. Safe to run when nothing runs, or after a failed start.
+#
+# What this script shares with the other fixture and bench/run (processes,
+# certificates, ports, starting nginx) is in fixture_lib.sh, next to it.
 set -euo pipefail
 
+readonly fixture_name="nginx fixture"
 readonly port_low=20000   # ports come from [port_low, port_low + port_span):
 readonly port_span=12000  # below Linux's ephemeral range (32768 and up)
 readonly port_count=4     # HTTP, HTTPS, MTLS, UNTRUSTED, consecutive
 readonly port_attempts=25
 
-log() { printf 'nginx fixture: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-# --- Processes ---------------------------------------------------------------
-
-# read_proc FILE: the contents of a /proc file, NULs as spaces; fails when
-# the process has gone.
-read_proc() {
-  local parts
-  { mapfile -d '' parts <"$1"; } 2>/dev/null || return 1
-  printf '%s ' "${parts[@]}"
-}
-
-# alive PID: the process exists and is not a zombie waiting to be reaped.
-alive() {
-  local stat
-  if [[ -d /proc/$1 ]]; then
-    stat=$(read_proc "/proc/$1/stat") || return 1
-    stat=${stat##*) }
-    [[ ${stat%% *} != Z ]]
-  else
-    kill -0 "$1" 2>/dev/null
-  fi
-}
-
-# masters DIR: the pid of each nginx master started with DIR/nginx.conf.
-masters() {
-  local conf=$1/nginx.conf pid cmdline
-  if [[ -s $1/nginx.pid ]]; then
-    pid=$(<"$1/nginx.pid")
-    if [[ $pid =~ ^[0-9]+$ ]] && alive "$pid" \
-       && [[ $(read_proc "/proc/$pid/cmdline") == *"$conf"* ]]; then
-      echo "$pid"
-      return
-    fi
-  fi
-  # No pid file (a start that failed half-way): look for the command line,
-  # which names this fixture's own configuration file.
-  for cmdline in /proc/[0-9]*/cmdline; do
-    pid=${cmdline#/proc/}
-    pid=${pid%/cmdline}
-    if [[ $(read_proc "$cmdline") == *nginx*"$conf"* ]] && alive "$pid"; then
-      echo "$pid"
-    fi
-  done
-}
-
-# children PID...: the processes whose parent is one of PID...
-children() {
-  local stat pid parent wanted
-  for stat in /proc/[0-9]*/stat; do
-    stat=$(read_proc "$stat") || continue
-    pid=${stat%% *}
-    parent=${stat##*) }
-    parent=${parent#* }
-    parent=${parent%% *}
-    for wanted in "$@"; do
-      [[ $parent == "$wanted" ]] && echo "$pid"
-    done
-  done
-}
-
-# wait_gone SECONDS PID...: true once none of PID... is alive.
-wait_gone() {
-  local steps=$(($1 * 50)) pid any
-  shift
-  while ((steps-- > 0)); do
-    any=false
-    for pid in "$@"; do
-      alive "$pid" && any=true
-    done
-    [[ $any == false ]] && return 0
-    sleep 0.02
-  done
-  return 1
-}
-
-stop_nginx() {
-  local dir=$1 pids=() pid
-  mapfile -t pids < <(masters "$dir")
-  if ((${#pids[@]} > 0)); then
-    mapfile -t -O "${#pids[@]}" pids < <(children "${pids[@]}")
-    log "stopping nginx (pids ${pids[*]})"
-    kill -TERM "${pids[@]}" 2>/dev/null || true
-    if ! wait_gone 5 "${pids[@]}"; then
-      log "nginx did not stop within 5 s of TERM; sending KILL"
-      kill -KILL "${pids[@]}" 2>/dev/null || true
-      if ! wait_gone 5 "${pids[@]}"; then
-        for pid in "${pids[@]}"; do
-          alive "$pid" && log "process $pid is still alive"
-        done
-        return 1
-      fi
-    fi
-  fi
-  rm -f "$dir/nginx.pid" "$dir/fixture.env"
-}
-
-# --- Certificates ------------------------------------------------------------
-
-write_openssl_config() {
-  cat >"$1" <<'EOF'
-# The test PKI's extensions; nothing is taken from the system openssl.cnf.
-[req]
-distinguished_name = dn
-prompt = no
-[dn]
-[ca]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-[server]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-[client]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = clientAuth
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-EOF
-}
-
-# quiet COMMAND...: runs COMMAND, showing its output only when it fails.
-quiet() {
-  local output
-  if ! output=$("$@" 2>&1); then
-    log "failed: $*"
-    printf '%s\n' "$output" | sed 's/^/    /' >&2
-    return 1
-  fi
-}
-
-# new_key FILE: an EC P-256 key (instant to make, unlike RSA).
-new_key() {
-  quiet openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1"
-}
-
-# new_ca NAME SUBJECT: NAME.key and the self-signed NAME.pem.
-new_ca() {
-  new_key "$1.key"
-  quiet openssl req -x509 -new -config openssl.cnf -extensions ca -key "$1.key" \
-    -subj "$2" -sha256 -days 3650 -out "$1.pem"
-}
-
-# new_leaf NAME SUBJECT CA EXTENSIONS: NAME.key and NAME.pem, signed by CA.
-new_leaf() {
-  new_key "$1.key"
-  quiet openssl req -new -config openssl.cnf -key "$1.key" -subj "$2" -out "$1.csr"
-  quiet openssl x509 -req -in "$1.csr" -CA "$3.pem" -CAkey "$3.key" \
-    -set_serial "0x$(openssl rand -hex 12)" -sha256 -days 3650 \
-    -extfile openssl.cnf -extensions "$4" -out "$1.pem"
-  rm -f "$1.csr"
-}
+# shellcheck source-path=SCRIPTDIR source=fixture_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/fixture_lib.sh"
 
 # make_pki DIR. Runs under set -e: the first failure ends the start.
 make_pki() {
   mkdir -p "$1"
   (
     cd "$1"
-    write_openssl_config openssl.cnf
+    write_openssl_config
+    server_extensions server "DNS:localhost, IP:127.0.0.1, IP:::1"
     new_ca ca "/O=httpc tests/CN=httpc test CA"
     new_leaf server "/O=httpc tests/CN=localhost" ca server
     new_leaf client "/O=httpc tests/CN=httpc test client" ca client
@@ -304,22 +153,14 @@ listen_lines() {
   fi
 }
 
+# write_nginx_config BASE: the servers on BASE (HTTP), BASE+1 (HTTPS),
+# BASE+2 (MTLS) and BASE+3 (UNTRUSTED).
 write_nginx_config() {
-  local http=$1 https=$2 mtls=$3 untrusted=$4
+  local http=$1 https=$(($1 + 1)) mtls=$(($1 + 2)) untrusted=$(($1 + 3))
   {
     echo "# Written by test/support/nginx_fixture.sh; rewritten at each start."
     [[ -n $echo_module ]] && echo "load_module $echo_module;"
-    cat <<EOF
-worker_processes 1;
-daemon on;
-pid $dir/nginx.pid;
-error_log $dir/error.log warn;
-EOF
-    # As root, nginx would run its worker as nobody, who may not read the
-    # build tree: keep the current user.
-    if [[ $(id -u) -eq 0 ]]; then
-      echo "user $(id -un) $(id -gn);"
-    fi
+    nginx_main_context
     cat <<EOF
 
 events {
@@ -328,11 +169,7 @@ events {
 
 http {
   access_log $dir/access.log;
-  client_body_temp_path $dir/temp/client_body;
-  proxy_temp_path $dir/temp/proxy;
-  fastcgi_temp_path $dir/temp/fastcgi;
-  uwsgi_temp_path $dir/temp/uwsgi;
-  scgi_temp_path $dir/temp/scgi;
+$(nginx_temp_paths)
 
   default_type text/plain;
   sendfile on;
@@ -381,51 +218,10 @@ EOF
 
 # --- Start -------------------------------------------------------------------
 
-# listening_ports: every TCP port something listens on, one a line.
-listening_ports() {
-  command -v ss >/dev/null || return 0
-  ss -Htln 2>/dev/null | awk '{ n = split($4, a, ":"); print a[n] }'
-}
-
-# ports_free BASE: none of BASE .. BASE+port_count-1 is listened on.
-ports_free() {
-  local taken port
-  taken=$(listening_ports)
-  for ((port = $1; port < $1 + port_count; ++port)); do
-    grep -qx "$port" <<<"$taken" && return 1
-  done
-  return 0
-}
-
-show_logs() {
-  local file
-  for file in "$dir/start.log" "$dir/error.log" "$dir/check.log"; do
-    if [[ -s $file ]]; then
-      log "--- $file:"
-      sed 's/^/    /' "$file" >&2
-    fi
-  done
-}
-
-# http_get PORT TARGET: the whole response to a GET over plain HTTP.
-http_get() {
-  local fd response
-  exec {fd}<>"/dev/tcp/127.0.0.1/$1" || return 1
-  printf 'GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' "$2" >&"$fd"
-  response=$(timeout 5 cat <&"$fd") || true
-  exec {fd}>&-
-  printf '%s' "$response"
-}
-
-# https_get PORT TARGET CA [OPENSSL ARGS]: the same over TLS, verifying the
-# server's certificate against CA and the name localhost.
-https_get() {
-  local port=$1 target=$2 ca=$3
-  shift 3
-  printf 'GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' "$target" \
-    | timeout 5 openssl s_client -quiet -connect "127.0.0.1:$port" \
-        -servername localhost -verify_hostname localhost -CAfile "$ca" \
-        -verify_return_error "$@" 2>>"$dir/check.log"
+# https_get_verified PORT TARGET CA [S_CLIENT ARGS]: https_get that verifies
+# the server's certificate against CA and the name localhost.
+https_get_verified() {
+  https_get "$1" "$2" -verify_hostname localhost -CAfile "$3" -verify_return_error "${@:4}"
 }
 
 # expect WHAT RESPONSE PATTERN: RESPONSE matches the glob PATTERN.
@@ -443,30 +239,14 @@ check_servers() {
   expect "GET /small on HTTP port $http_port" \
     "$(http_get "$http_port" /small)" "$small" || return 1
   expect "GET /small on HTTPS port $https_port" \
-    "$(https_get "$https_port" /small "$dir/pki/ca.pem")" "$small" || return 1
+    "$(https_get_verified "$https_port" /small "$dir/pki/ca.pem")" "$small" || return 1
   expect "GET /client-cert on MTLS port $mtls_port" \
-    "$(https_get "$mtls_port" /client-cert "$dir/pki/ca.pem" \
+    "$(https_get_verified "$mtls_port" /client-cert "$dir/pki/ca.pem" \
          -cert "$dir/pki/client.pem" -key "$dir/pki/client.key")" \
     'HTTP/1.1 200 OK*'$'\r\n\r\n''SUCCESS *CN=httpc test client*' || return 1
   expect "GET /small on UNTRUSTED port $untrusted_port" \
-    "$(https_get "$untrusted_port" /small "$dir/pki/untrusted-ca.pem")" "$small" || return 1
-}
-
-write_fixture_env() {
-  cat >"$dir/fixture.env.new" <<EOF
-HTTPC_NGINX_DIR=$dir
-HTTPC_NGINX_ROOT=$dir/root
-HTTPC_NGINX_HTTP_PORT=$http_port
-HTTPC_NGINX_HTTPS_PORT=$https_port
-HTTPC_NGINX_MTLS_PORT=$mtls_port
-HTTPC_NGINX_UNTRUSTED_PORT=$untrusted_port
-HTTPC_NGINX_IPV6=$ipv6
-HTTPC_TEST_CA=$dir/pki/ca.pem
-HTTPC_TEST_UNTRUSTED_CA=$dir/pki/untrusted-ca.pem
-HTTPC_TEST_CLIENT_CERT=$dir/pki/client.pem
-HTTPC_TEST_CLIENT_KEY=$dir/pki/client.key
-EOF
-  mv "$dir/fixture.env.new" "$dir/fixture.env"
+    "$(https_get_verified "$untrusted_port" /small "$dir/pki/untrusted-ca.pem")" "$small" \
+    || return 1
 }
 
 find_echo_module() {
@@ -485,18 +265,12 @@ find_echo_module() {
     "install Debian's libnginx-mod-http-echo (scripts/bootstrap does)"
 }
 
-start() {
-  local started=false attempt base first status
-  nginx=${1:-}
-  if [[ -z $nginx ]]; then
-    nginx=$(PATH=$PATH:/usr/sbin:/usr/local/sbin command -v nginx) \
-      || die "nginx not found: install Debian's nginx (scripts/bootstrap does)"
-  fi
-  [[ -x $nginx ]] || die "nginx not found at $nginx"
-  command -v openssl >/dev/null || die "openssl not found: install Debian's openssl"
+fixture_start() {
+  local status
+  find_tools "$1"
   find_echo_module
 
-  stop_nginx "$dir" || die "could not stop the nginx left running in $dir"
+  fixture_stop || die "could not stop the nginx left running in $dir"
   rm -rf "$dir/pki" "$dir/root" "$dir/temp"
   rm -f "$dir"/*.log "$dir/nginx.conf"
   mkdir -p "$dir/temp"
@@ -510,64 +284,35 @@ start() {
   fi
 
   # From here on, a failure stops whatever nginx started.
-  trap 'status=$?; if [[ $status -ne 0 ]]; then show_logs; stop_nginx "$dir" || true; fi' EXIT
-
-  local nginx_args=(-p "$dir/" -c "$dir/nginx.conf")
-  if "$nginx" -h 2>&1 | grep -q -- '^ *-e '; then
-    nginx_args+=(-e "$dir/error.log")
-  fi
-  first=$(printf '%s' "$dir" | cksum | cut -d' ' -f1)
-  for ((attempt = 0; attempt < port_attempts; ++attempt)); do
-    base=$((port_low + (first + attempt) % (port_span / port_count) * port_count))
-    ports_free "$base" || continue
-    http_port=$base https_port=$((base + 1))
-    mtls_port=$((base + 2)) untrusted_port=$((base + 3))
-    write_nginx_config "$http_port" "$https_port" "$mtls_port" "$untrusted_port"
-    : >"$dir/error.log"
-    if "$nginx" "${nginx_args[@]}" </dev/null >"$dir/start.log" 2>&1; then
-      started=true
-      break
-    fi
-    # ::1 exists but cannot be bound (IPv6 disabled in a container):
-    # IPv4 only, same ports.
-    if [[ $ipv6 == 1 ]] && grep -q 'bind() to \[::1\].*Cannot assign requested address' \
-         "$dir/start.log" "$dir/error.log" 2>/dev/null; then
-      log "cannot listen on [::1]; serving on 127.0.0.1 only"
-      ipv6=0
-      attempt=$((attempt - 1))
-      continue
-    fi
-    # Taken between the check and nginx's bind(): try the next ports.
-    if ! grep -q 'Address already in use' "$dir/start.log" "$dir/error.log" 2>/dev/null; then
-      die "nginx did not start (${nginx} ${nginx_args[*]})"
-    fi
-    log "ports $base-$((base + port_count - 1)) are taken; trying others"
-  done
-  [[ $started == true ]] || die "found no free ports in $port_attempts attempts"
-
-  # The parent returns before the daemon writes its pid file.
-  local steps=250
-  until [[ -s $dir/nginx.pid ]]; do
-    ((steps-- > 0)) || die "nginx wrote no pid file ($dir/nginx.pid) within 5 s"
-    sleep 0.02
-  done
+  trap 'status=$?; if [[ $status -ne 0 ]]; then
+          show_logs "$dir/start.log" "$dir/error.log" "$dir/check.log"
+          stop_nginx || true; fi' EXIT
+  start_nginx
+  http_port=$nginx_base https_port=$((nginx_base + 1))
+  mtls_port=$((nginx_base + 2)) untrusted_port=$((nginx_base + 3))
   check_servers || die "nginx runs but does not answer as it should"
 
-  write_fixture_env
+  write_fixture_env <<EOF
+HTTPC_NGINX_DIR=$dir
+HTTPC_NGINX_ROOT=$dir/root
+HTTPC_NGINX_HTTP_PORT=$http_port
+HTTPC_NGINX_HTTPS_PORT=$https_port
+HTTPC_NGINX_MTLS_PORT=$mtls_port
+HTTPC_NGINX_UNTRUSTED_PORT=$untrusted_port
+HTTPC_NGINX_IPV6=$ipv6
+HTTPC_TEST_CA=$dir/pki/ca.pem
+HTTPC_TEST_UNTRUSTED_CA=$dir/pki/untrusted-ca.pem
+HTTPC_TEST_CLIENT_CERT=$dir/pki/client.pem
+HTTPC_TEST_CLIENT_KEY=$dir/pki/client.key
+EOF
   trap - EXIT
   log "nginx $(<"$dir/nginx.pid") serves $dir/root on 127.0.0.1$([[ $ipv6 == 1 ]] && echo ' and [::1]'):" \
     "HTTP $http_port, HTTPS $https_port, MTLS $mtls_port, UNTRUSTED $untrusted_port"
 }
 
-# --- Main --------------------------------------------------------------------
+fixture_stop() {
+  stop_nginx || return 1
+  rm -f "$dir/fixture.env"
+}
 
-if [[ $# -lt 2 || ($1 != start && $1 != stop) ]]; then
-  echo "usage: $0 start DIR [NGINX] | stop DIR" >&2
-  exit 2
-fi
-mkdir -p "$2"
-dir=$(cd "$2" && pwd -P)
-case $1 in
-  start) start "${3:-}" ;;
-  stop) stop_nginx "$dir" ;;
-esac
+fixture_main "$@"
