@@ -72,8 +72,9 @@ int main(int argc, char** argv) {
     context->load_verify_file(*config->ca_file);
     options.tls_context = &*context;
   }
-  const std::string url = fmt::format("{}://{}:{}{}", config->ca_file ? "https" : "http", config->host,
-                                      config->port, config->path);
+  const bool ipv6 = config->host.find(':') != std::string::npos;
+  const std::string url = fmt::format("{}://{}{}{}:{}{}", config->ca_file ? "https" : "http", ipv6 ? "[" : "",
+                                      config->host, ipv6 ? "]" : "", config->port, config->path);
 
   // The pool's idle timers would keep io.run() going: the last coroutine to
   // finish closes the pool.
