@@ -24,6 +24,8 @@
 // httpc's category, the OS's, or timed_out) within a hard bound of time;
 // no crash, no sanitizer report; a successful body matches its framing.
 
+#include "fuzz_check.hpp"
+
 #include <httpc/async.hpp>
 #include <httpc/error.hpp>
 
@@ -47,17 +49,6 @@
 #include <tuple>
 
 namespace {
-
-[[noreturn]] void violation(const char* what, int line) {
-  std::fprintf(stderr, "connection_fuzz.cpp:%d: invariant violated: %s\n", line, what);
-  std::fflush(stderr);
-  __builtin_trap();
-}
-
-#define FUZZ_CHECK(condition)                          \
-  do {                                                 \
-    if (!(condition)) violation(#condition, __LINE__); \
-  } while (false)
 
 using namespace std::chrono_literals;
 using asio::awaitable;
@@ -93,7 +84,7 @@ void check_error(const std::error_code& ec) {
   if (ec.category() == std::system_category()) return;
   std::fprintf(stderr, "connection_fuzz: undocumented error %s: %s\n", ec.category().name(),
                ec.message().c_str());
-  violation("an error of no documented kind", __LINE__);
+  httpc::fuzz::violation(__FILE__, __LINE__, "an error of no documented kind");
 }
 
 // Sends the script's bytes in pieces with stalls, then closes (or not).

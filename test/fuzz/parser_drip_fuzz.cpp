@@ -16,6 +16,8 @@
 // three runs in a row. Quadratic work on 256 KiB costs hundreds of times more. The drip must also end as
 // the whole input does (the same error, or the same heads and body).
 
+#include "fuzz_check.hpp"
+
 #include <httpc/error.hpp>
 #include <httpc/parser.hpp>
 
@@ -30,17 +32,6 @@
 #include <system_error>
 
 namespace {
-
-[[noreturn]] void violation(const char* what, int line) {
-  std::fprintf(stderr, "parser_drip_fuzz.cpp:%d: invariant violated: %s\n", line, what);
-  std::fflush(stderr);
-  __builtin_trap();
-}
-
-#define FUZZ_CHECK(condition)                          \
-  do {                                                 \
-    if (!(condition)) violation(#condition, __LINE__); \
-  } while (false)
 
 constexpr std::size_t max_expanded = 256 * 1024;
 
@@ -162,7 +153,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (spent > budget) {
     std::fprintf(stderr, "parser_drip_fuzz: %zu bytes took %.3f s of CPU, over the budget %.3f s\n",
                  stream.size(), spent, budget);
-    violation("a dripped input cost more than linear time", __LINE__);
+    httpc::fuzz::violation(__FILE__, __LINE__, "a dripped input cost more than linear time");
   }
   FUZZ_CHECK(whole == dripped);
   return 0;

@@ -33,6 +33,8 @@
 // whether parse() or finish() reports them, so that fuzzing can go on past a
 // known split-dependent error classification.
 
+#include "fuzz_check.hpp"
+
 #include <httpc/error.hpp>
 #include <httpc/parser.hpp>
 
@@ -49,17 +51,6 @@
 #include <vector>
 
 namespace {
-
-[[noreturn]] void violation(const char* what, int line) {
-  std::fprintf(stderr, "parser_fuzz.cpp:%d: invariant violated: %s\n", line, what);
-  std::fflush(stderr);
-  __builtin_trap();
-}
-
-#define FUZZ_CHECK(condition)                              \
-  do {                                                     \
-    if (!(condition)) violation(#condition, __LINE__);     \
-  } while (false)
 
 constexpr std::size_t max_bytewise_size = 4096;
 bool lax_head_errors = false;
@@ -316,7 +307,8 @@ class runner {
         // Only an HTTP/0.9 head and `done` may consume nothing; either way
         // the loop must not go on forever.
         FUZZ_CHECK(r.event == httpc::parse_event::head || r.event == httpc::parse_event::done);
-        if (++stalls > stream_.size() + 10) violation("parse() makes no progress", __LINE__);
+        if (++stalls > stream_.size() + 10)
+          httpc::fuzz::violation(__FILE__, __LINE__, "parse() makes no progress");
       } else if (r.consumed != 0) {
         stalls = 0;
       }
@@ -573,7 +565,7 @@ void expect_same(const std::string& expected, const std::string& actual, const c
   std::fprintf(stderr, "parser_fuzz: transcripts differ (whole input vs %s)\n", how);
   std::fprintf(stderr, "--- whole:\n%s\n--- %s:\n%s\n", printable(expected).c_str(), how,
                printable(actual).c_str());
-  violation("the same stream, fed differently, gave a different transcript", __LINE__);
+  httpc::fuzz::violation(__FILE__, __LINE__, "the same stream, fed differently, gave a different transcript");
 }
 
 }  // namespace

@@ -11,6 +11,8 @@
 // other CR or LF, no empty line but the last, which ends the head; the
 // request line starts with the method and ends with the version.
 
+#include "fuzz_check.hpp"
+
 #include <httpc/error.hpp>
 #include <httpc/fields.hpp>
 #include <httpc/serializer.hpp>
@@ -26,17 +28,6 @@
 #include <vector>
 
 namespace {
-
-[[noreturn]] void violation(const char* what, int line) {
-  std::fprintf(stderr, "serializer_fuzz.cpp:%d: invariant violated: %s\n", line, what);
-  std::fflush(stderr);
-  __builtin_trap();
-}
-
-#define FUZZ_CHECK(condition)                          \
-  do {                                                 \
-    if (!(condition)) violation(#condition, __LINE__); \
-  } while (false)
 
 class reader {
  public:

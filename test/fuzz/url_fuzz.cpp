@@ -10,6 +10,8 @@
 // resolves against anything to the same url once dot segments are gone.
 // Resolving the empty reference gives the base back.
 
+#include "fuzz_check.hpp"
+
 #include <httpc/error.hpp>
 #include <httpc/fields.hpp>
 #include <httpc/url.hpp>
@@ -22,17 +24,6 @@
 #include <system_error>
 
 namespace {
-
-[[noreturn]] void violation(const char* what, int line) {
-  std::fprintf(stderr, "url_fuzz.cpp:%d: invariant violated: %s\n", line, what);
-  std::fflush(stderr);
-  __builtin_trap();
-}
-
-#define FUZZ_CHECK(condition)                          \
-  do {                                                 \
-    if (!(condition)) violation(#condition, __LINE__); \
-  } while (false)
 
 bool url_bytes(std::string_view s) {
   for (const char c : s)
