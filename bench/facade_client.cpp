@@ -11,7 +11,7 @@
 // connection is closed (the next request opens it again). Prints
 // `requests=N errors=E seconds=S`, exits 0 only when E is 0.
 
-#include <httpc/async.hpp>   // make_tls_context
+#include <httpc/connection.hpp>  // make_tls_context
 #include <httpc/client.hpp>
 
 #include "load_contract.hpp"

@@ -48,7 +48,7 @@
 #include <tuple>                     // operation results
 #include <variant>                   // a plain or TLS response
 
-#include "httpc/async.hpp"
+#include "httpc/connection.hpp"
 #include "httpc/fields.hpp"
 #include "httpc/url.hpp"
 

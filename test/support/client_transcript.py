@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""CPython's side of test/client_diff_test.cpp.
+"""CPython's side of test/client/client_diff_test.cpp.
 
 Runs every case of a corpus (test/data/client_diff) through http.client
 against a loopback server that reads the request, sends the case's bytes

@@ -3,7 +3,7 @@
 #        tls_fixture.sh stop DIR
 #
 # The servers of CTest's `tls_matrix` fixture (test/CMakeLists.txt), which
-# test/tls_matrix_test.cpp finds through test/support/tls_fixture.hpp.
+# test/integration/tls_matrix_test.cpp finds through test/support/tls_fixture.hpp.
 # Everything lives under DIR; nothing outside it is written.
 #
 # start

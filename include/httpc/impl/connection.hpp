@@ -1,6 +1,6 @@
 #pragma once
 // Out-of-line bodies of basic_connection and basic_response. Both stream
-// types are instantiated once, in lib/connection.cpp.
+// types are instantiated once, in lib/core/connection.cpp.
 
 #include <asio/associated_cancellation_slot.hpp>
 #include <asio/associated_executor.hpp>

@@ -15,7 +15,7 @@
 #include <string>
 #include <utility>
 
-#include "httpc/async.hpp"
+#include "httpc/connection.hpp"
 
 namespace httpc {
 

@@ -1,6 +1,6 @@
 // The coroutine core, instantiated once for each stream type.
 
-#include "httpc/async.hpp"
+#include "httpc/connection.hpp"
 
 namespace httpc {
 

@@ -1,4 +1,4 @@
-// Tests of the coroutine core (httpc/async.hpp): basic_connection and
+// Tests of the coroutine core (httpc/connection.hpp): basic_connection and
 // basic_response against the scripted loopback server
 // (test/support/script_server.hpp: exact bytes in and out, faults on cue)
 // and against a real nginx on loopback (test/support/nginx.hpp).
@@ -10,7 +10,7 @@
 // assertion macros, and a braced header list or other initializer_list of
 // class type inside a co_await expression: results are first taken into
 // locals, and header lists are named Headers variables.
-#include "httpc/async.hpp"
+#include "httpc/connection.hpp"
 
 #include "support/allocation_counter.hpp"
 #include "support/coroutines.hpp"

@@ -1,0 +1,430 @@
+#pragma once
+/// \file
+/// The coroutine core: one HTTP/1.1 connection, plain or TLS, driven with
+/// `co_await` or any Asio completion token.
+///
+///     httpc::connection c(co_await asio::this_coro::executor);
+///     co_await c.async_connect("example.org", 80);
+///     co_await c.async_request("GET", "/");
+///     auto r = co_await c.async_getresponse();
+///     std::string body = co_await r.async_read_all();
+///
+/// Without a token each `async_*` returns an `asio::awaitable` that throws
+/// `std::system_error`; with a token (a callback, `asio::use_future`,
+/// `asio::experimental::deferred`, ...) it completes with Asio's
+/// `void(std::error_code[, T])` signatures. Errors: `httpc::error` for the
+/// protocol, the OS's or OpenSSL's codes for the transport,
+/// `std::errc::timed_out` for a timeout, `asio::error::operation_aborted`
+/// for a cancellation. Any error closes the connection.
+
+#include <asio/any_io_executor.hpp>    // the executor type of a connection
+#include <asio/experimental/as_tuple.hpp>  // error codes instead of exceptions inside
+#include <asio/awaitable.hpp>          // asio::awaitable, the default result
+#include <asio/co_spawn.hpp>           // runs an operation for a completion token
+#include <asio/ip/tcp.hpp>             // the socket, the resolver
+#include <asio/ssl/context.hpp>        // the TLS context
+#include <asio/ssl/stream.hpp>         // the TLS stream
+#include <asio/steady_timer.hpp>       // timeouts
+#include <asio/use_awaitable.hpp>      // the default completion token
+#include <chrono>                      // timeouts
+#include <cstddef>                     // std::size_t
+#include <cstdint>                     // std::uint16_t
+#include <functional>                  // std::function, the streaming body source
+#include <limits>                      // the default body limit
+#include <memory>                      // std::unique_ptr, the receive buffer
+#include <optional>                    // optional settings and lookups
+#include <string>                      // bodies, the host
+#include <string_view>                 // views into the receive buffer
+#include <system_error>                // std::error_code
+#include <tuple>                       // results of the inner operations
+#include <type_traits>                 // std::is_same_v
+#include <utility>                     // std::move
+
+#include "httpc/detail/tls_pipe.hpp"
+#include "httpc/error.hpp"
+#include "httpc/fields.hpp"
+#include "httpc/parser.hpp"
+#include "httpc/serializer.hpp"
+
+namespace httpc {
+
+/// How long each phase of the last async_connect took (zero: not reached).
+struct connect_timings {
+  std::chrono::nanoseconds resolve{};    ///< name resolution
+  std::chrono::nanoseconds connect{};    ///< TCP connect, every address tried
+  std::chrono::nanoseconds handshake{};  ///< TLS handshake
+};
+
+/// Settings of one connection. The defaults suit a service talking to
+/// servers it does not trust; an empty timeout is off.
+struct connection_options {
+  /// Strict: a first line that is no HTTP status line is
+  /// error::bad_status_line; HTTP/0.9 only with `strict = false`.
+  parser_options parser{.strict = true};
+  /// The whole async_connect: resolve, TCP connect, a proxy's CONNECT, the
+  /// TLS handshake (30 s: Go's DefaultTransport dial timeout).
+  std::optional<std::chrono::milliseconds> connect_timeout{30000};
+  /// The TLS handshake alone, within connect_timeout (10 s: Go's
+  /// TLSHandshakeTimeout): a server that accepts TCP and never speaks TLS
+  /// cannot hold a connect for long.
+  std::optional<std::chrono::milliseconds> handshake_timeout{10000};
+  std::optional<std::chrono::milliseconds> write_timeout;    ///< each write
+  std::optional<std::chrono::milliseconds> read_timeout;     ///< each read: the idle time allowed
+  std::optional<std::chrono::milliseconds> request_timeout;  ///< from async_request to the end of the head
+  /// How long `Expect: 100-continue` waits for the interim response before
+  /// the body is sent anyway (RFC 9110 §10.1.1).
+  std::chrono::milliseconds expect_continue_timeout{1000};
+  /// Interim (1xx) responses allowed before the final one; more is
+  /// error::too_many_interim_responses. A server sending `102 Processing`
+  /// forever would otherwise hold the request without end. Five, as Go's
+  /// net/http: 100 Continue, 103 Early Hints and a few 102 fit.
+  std::size_t max_interim_responses = 5;
+  std::optional<asio::ip::tcp::endpoint> source_address;     ///< bind before connecting
+  std::size_t receive_buffer_size = 16 * 1024;               ///< grows up to the head limit
+  /// TLS: verify the peer's certificate chain against the context's trust
+  /// store. Off, with verify_host_name off too: the context's own verify mode
+  /// decides.
+  bool verify_peer = true;
+  /// TLS: check that the certificate names the host (RFC 9525; partial
+  /// wildcards never match). Implies verify_peer.
+  bool verify_host_name = true;
+  /// When set, async_connect records its phases there (the pool's timings).
+  connect_timings* timings = nullptr;
+};
+
+/// A request body: none (the default, `{}`), bytes, or a streaming source
+/// that yields pieces until it yields nothing. Bytes are not copied: they
+/// must stay valid until the request completes.
+class request_body {
+ public:
+  using source = std::function<asio::awaitable<std::optional<std::string>>()>;
+
+  request_body() noexcept = default;
+  request_body(std::string_view bytes) noexcept : kind_(body_kind::sized), bytes_(bytes) {}
+  request_body(const char* bytes) noexcept : request_body(std::string_view(bytes)) {}
+  request_body(const std::string& bytes) noexcept : request_body(std::string_view(bytes)) {}
+  request_body(source producer) noexcept
+      : kind_(body_kind::streaming), source_(std::move(producer)) {}
+
+  body_kind kind() const noexcept { return kind_; }
+  std::string_view bytes() const noexcept { return bytes_; }
+  source& producer() noexcept { return source_; }
+
+ private:
+  body_kind kind_ = body_kind::none;
+  std::string_view bytes_;
+  source source_;
+};
+
+/// A TLS client context as a careful client wants it: the system trust
+/// store, peer verification, TLS 1.2 or later.
+asio::ssl::context make_tls_context();
+
+template <class Stream>
+class basic_response;
+
+namespace detail {
+/// How an operation ends: with its error code beside its value (for a
+/// completion handler, or an operation that calls another) ...
+struct return_errors {
+  using status_type = std::error_code;
+  template <class T>
+  using value_type = std::tuple<std::error_code, T>;
+  static std::error_code status(std::error_code ec) noexcept { return ec; }
+  template <class T>
+  static std::tuple<std::error_code, T> value(std::error_code ec, T value) {
+    return {ec, std::move(value)};
+  }
+};
+/// ... or with an exception, for a caller who awaits it.
+struct throw_errors {
+  using status_type = void;
+  template <class T>
+  using value_type = T;
+  static void status(std::error_code ec) {
+    if (ec) throw std::system_error(ec);
+  }
+  template <class T>
+  static T value(std::error_code ec, T value) {
+    if (ec) throw std::system_error(ec);
+    return value;
+  }
+};
+
+/// Where a tunnel leads, and the CONNECT request that asks for it.
+struct tunnel_plan {
+  std::string host;
+  std::uint16_t port = 0;
+  std::string request;
+};
+struct no_tls_pipe {};  // a plain connection's tls_ member
+}  // namespace detail
+
+/// One connection to one origin; one request at a time, responses read in
+/// order. Not movable: responses refer to it.
+template <class Stream>
+class basic_connection {
+ public:
+  static constexpr bool is_tls = !std::is_same_v<Stream, asio::ip::tcp::socket>;
+  using executor_type = asio::any_io_executor;
+  using stream_type = Stream;
+  using response_type = basic_response<Stream>;
+
+  // Defined here: clang 14 matches no out-of-line constrained constructor.
+  explicit basic_connection(const executor_type& executor, connection_options options = {})
+    requires(!is_tls)
+      : executor_(executor), options_(std::move(options)), timer_(executor), parser_(options_.parser) {}
+  basic_connection(const executor_type& executor, asio::ssl::context& context,
+                   connection_options options = {})
+    requires(is_tls)
+      : executor_(executor),
+        options_(std::move(options)),
+        tls_context_(&context),
+        timer_(executor),
+        parser_(options_.parser) {}
+  basic_connection(const basic_connection&) = delete;
+  basic_connection& operator=(const basic_connection&) = delete;
+  ~basic_connection();
+
+  executor_type get_executor() const noexcept { return executor_; }
+  const connection_options& options() const noexcept { return options_; }
+  /// Timeouts may be changed between requests (a pool sets them per
+  /// request); the parser's settings are fixed at construction.
+  connection_options& options() noexcept { return options_; }
+  /// The stream of the current connection (valid after async_connect). Over
+  /// TLS, for its SSL object (native_handle(): the peer's certificate, the
+  /// cipher): the connection moves the records itself, not through the
+  /// stream's read and write operations.
+  Stream& stream() noexcept { return *stream_; }
+  asio::ip::tcp::socket& socket() noexcept;
+  /// Connected, and not closed since by an error, a cancellation or a
+  /// response that ends the connection.
+  bool is_open() const noexcept;
+  /// Whether a request may be sent now: open, and the last response read.
+  bool is_idle() const noexcept { return state_ == state::idle; }
+  /// Closes the connection; pending operations end with operation_aborted.
+  void close() noexcept;
+  /// The bytes received and not consumed yet. After a failed
+  /// async_getresponse they begin with the head as received (the facade's
+  /// BadStatusLine reports its first line); valid until the next operation.
+  std::string_view received() const noexcept { return buffered(); }
+
+  /// Resolves `host`, connects to its addresses in turn, and for TLS does the
+  /// handshake with SNI (names only, RFC 6066), ALPN "http/1.1", and peer and
+  /// host name verification.
+  template <class CompletionToken = asio::use_awaitable_t<>>
+  auto async_connect(std::string_view host, std::uint16_t port, CompletionToken&& token = {});
+
+  /// Sends a request. Host and Accept-Encoding: identity are added unless
+  /// given; the body is framed as httpc/serializer.hpp says. Method, target
+  /// and fields are checked first: nothing is sent when one is refused.
+  /// `Expect: 100-continue` holds the body back until the server agrees.
+  template <class CompletionToken = asio::use_awaitable_t<>>
+    requires asio::completion_token_for<CompletionToken, void(std::error_code)>
+  auto async_request(std::string_view method, std::string_view target,
+                     CompletionToken&& token = {}) {
+    return async_request(method, target, request_body{}, Headers{},
+                         std::forward<CompletionToken>(token));
+  }
+  template <class CompletionToken = asio::use_awaitable_t<>>
+  auto async_request(std::string_view method, std::string_view target, request_body body,
+                     const Headers& headers = {}, CompletionToken&& token = {});
+
+  /// Reads the head of the response to the last request, skipping 1xx
+  /// interim responses (101 is final).
+  template <class CompletionToken = asio::use_awaitable_t<>>
+  auto async_getresponse(CompletionToken&& token = {});
+
+  /// Connects to the proxy at proxy_host:proxy_port and asks it for a tunnel
+  /// to host:port (CONNECT, RFC 9110 §9.3.6, sent with `proxy_headers`, e.g.
+  /// Proxy-Authorization); a TLS connection then makes its handshake with
+  /// `host` through the tunnel. Requests afterwards name `host`. A proxy
+  /// answer other than 2xx is error::tunnel_failed; tunnel_refusal() has it.
+  template <class CompletionToken = asio::use_awaitable_t<>>
+  auto async_connect_tunnel(std::string_view proxy_host, std::uint16_t proxy_port,
+                            std::string_view host, std::uint16_t port,
+                            const Headers& proxy_headers = {}, CompletionToken&& token = {});
+  /// After error::tunnel_failed: the proxy's status code, a space, its reason.
+  const std::string& tunnel_refusal() const noexcept { return tunnel_refusal_; }
+
+  /// Sends a request head that the caller serialized (write_request_start,
+  /// write_field, write_head_end), for a response to `method`; a body
+  /// follows with async_send. What the blocking facade's endheaders uses.
+  template <class CompletionToken = asio::use_awaitable_t<>>
+  auto async_send_head(std::string_view method, std::string_view head, CompletionToken&& token = {});
+  /// Writes `bytes` as they are, e.g. a body after async_send_head; they
+  /// must stay valid until the operation completes.
+  template <class CompletionToken = asio::use_awaitable_t<>>
+  auto async_send(std::string_view bytes, CompletionToken&& token = {});
+
+  /// An idle connection that can take another request: nothing unread is
+  /// buffered, and a non-blocking look at the socket shows the peer has not
+  /// closed or reset it, nor sent bytes nobody asked for.
+  bool is_reusable() noexcept;
+
+  /// Whether any byte of the last request reached the socket (or may have:
+  /// a write was under way). A request of which nothing went out can be
+  /// sent again elsewhere, whatever its method.
+  bool wrote_request() const noexcept { return wrote_request_; }
+
+ private:
+  friend class basic_response<Stream>;
+  enum class state : unsigned char { closed, idle, awaiting_response, reading_body };
+  using clock = std::chrono::steady_clock;
+
+  asio::awaitable<std::error_code> connect_op(std::string host, std::uint16_t port,
+                                              std::optional<detail::tunnel_plan> tunnel);
+  asio::awaitable<std::error_code> open_tunnel(const detail::tunnel_plan& tunnel);
+  asio::awaitable<std::error_code> send_op(std::string_view bytes);
+  template <class Policy>
+  asio::awaitable<typename Policy::status_type> request_op(
+      request_body body, body_encoding encoding, bool expect_continue,
+      std::optional<std::uint64_t> declared_length, std::error_code refused);
+  template <class Policy>
+  asio::awaitable<typename Policy::template value_type<response_type>> getresponse_op();
+  asio::awaitable<std::tuple<std::error_code, std::string_view>> next_body_op(char* direct,
+                                                                              std::size_t max);
+  template <class Policy>
+  asio::awaitable<typename Policy::template value_type<std::size_t>> read_some_op(
+      asio::mutable_buffer buffer);
+  asio::awaitable<std::tuple<std::error_code, std::string>> read_all_op(std::size_t limit);
+
+  bool send_now(detail::write_buffers& out, std::error_code& ec);
+  asio::awaitable<std::tuple<std::error_code, std::size_t>> start_write(detail::write_buffers& out);
+  asio::awaitable<std::tuple<std::error_code, std::size_t>> start_read(char* data, std::size_t size);
+  std::error_code written(const std::tuple<std::error_code, std::size_t>& result) noexcept;
+  asio::awaitable<std::error_code> write_streaming_body(request_body::source& source, bool chunked,
+                                                        std::optional<std::uint64_t> declared_length);
+  asio::awaitable<std::tuple<std::error_code, std::size_t>> start_fill();
+  std::error_code filled(const std::tuple<std::error_code, std::size_t>& result) noexcept;
+  asio::awaitable<std::error_code> wait_for_continue();
+  std::error_code end_of_input(std::error_code read_error) noexcept;
+  void arm(std::optional<std::chrono::milliseconds> timeout);
+  std::error_code disarm(std::error_code ec) noexcept;
+  std::error_code fail(std::error_code ec) noexcept;
+  void make_room();
+  std::string_view buffered() const noexcept { return {buffer_.get() + start_, end_ - start_}; }
+  void take_head(std::size_t consumed) noexcept;
+  std::error_code skip_interim(std::size_t consumed) noexcept;
+  void finish_if_complete() noexcept;
+  void finish_response() noexcept;
+
+  executor_type executor_;
+  connection_options options_;
+  asio::ssl::context* tls_context_ = nullptr;
+  std::optional<Stream> stream_;
+  [[no_unique_address]] std::conditional_t<is_tls, detail::tls_pipe, detail::no_tls_pipe> tls_;
+  asio::steady_timer timer_;
+  // What a timer's handler may touch: it can run after the connection is
+  // gone (an expiry already queued when the operation completed), so it
+  // holds this weakly, never the connection.
+  struct timer_state {
+    std::uint64_t generation = 0;
+    bool timed_out = false;
+    asio::ip::tcp::socket* socket = nullptr;
+  };
+  std::shared_ptr<timer_state> timer_state_ = std::make_shared<timer_state>();
+  std::optional<clock::time_point> deadline_;
+  state state_ = state::closed;
+  std::string host_;
+  std::uint16_t port_ = 0;
+  std::string request_head_;  // serialized request, capacity kept across requests
+  response_parser parser_;
+  // The receive buffer: [start_, end_) is unparsed input; bytes below floor_
+  // hold the current response's head and stay put; pending_ body bytes at
+  // start_ were parsed but not yet handed out. A buffer outgrown while it
+  // held the head is kept, head and all, until the next request: the
+  // response's views never move.
+  std::unique_ptr<char[]> buffer_;
+  std::unique_ptr<char[]> retired_buffer_;
+  std::string_view head_;  // the current response's head, where it was read
+  std::size_t capacity_ = 0;
+  std::size_t start_ = 0;
+  std::size_t end_ = 0;
+  std::size_t floor_ = 0;
+  std::size_t pending_ = 0;
+  bool head_ready_ = false;  // an Expect: 100-continue wait read the final head already
+  bool close_after_ = false;  // the body was held back: the connection ends with the response
+  bool tunnel_request_ = false;  // CONNECT: a 2xx leaves the connection to the tunnel
+  bool wrote_request_ = false;  // some of the last request may have reached the socket
+  std::size_t interim_count_ = 0;  // 1xx responses to the last request
+  std::string tunnel_refusal_;
+};
+
+/// A response: its head, and its body read as a stream. Refers to its
+/// connection: valid while the connection lives and until its next request.
+/// Read it to the end (or `async_discard` it) before the next request.
+template <class Stream>
+class basic_response {
+ public:
+  basic_response() = default;
+  basic_response(basic_response&& other) noexcept : connection_(other.connection_) {
+    other.connection_ = nullptr;
+  }
+  basic_response& operator=(basic_response&& other) noexcept {
+    connection_ = other.connection_;
+    other.connection_ = nullptr;
+    return *this;
+  }
+
+  int status() const noexcept { return parser().status(); }
+  std::string_view reason() const noexcept { return parser().reason(); }
+  int version() const noexcept { return parser().version(); }
+  /// The first field of that name (case-insensitive), trimmed.
+  std::optional<std::string_view> header(std::string_view name) const noexcept {
+    return parser().fields().find(name);
+  }
+  field_view fields() const noexcept { return parser().fields(); }
+  /// Trailer fields of a chunked body, once it was read to the end.
+  field_view trailers() const noexcept { return parser().trailers(); }
+  body_framing framing() const noexcept { return parser().framing(); }
+  std::optional<std::uint64_t> content_length() const noexcept { return parser().content_length(); }
+  bool keep_alive() const noexcept { return parser().keep_alive(); }
+  /// The whole body was read.
+  bool done() const noexcept { return parser().done(); }
+  /// The head as received, from the status line to the empty line.
+  std::string_view head() const noexcept {
+    return connection_->head_;
+  }
+
+  /// Reads body bytes into `buffer`: at most its size, 0 at the end. A large
+  /// identity body goes straight from the socket into `buffer`.
+  template <class CompletionToken = asio::use_awaitable_t<>>
+  auto async_read_some(asio::mutable_buffer buffer, CompletionToken&& token = {});
+  /// The next body bytes, as a view of the receive buffer valid until the
+  /// next call; empty at the end. No copy.
+  template <class CompletionToken = asio::use_awaitable_t<>>
+  auto async_next(CompletionToken&& token = {});
+  /// The rest of the body; more than `limit` bytes is error::body_too_large.
+  template <class CompletionToken = asio::use_awaitable_t<>>
+    requires asio::completion_token_for<CompletionToken, void(std::error_code, std::string)>
+  auto async_read_all(CompletionToken&& token = {}) {
+    return async_read_all(std::numeric_limits<std::size_t>::max(),
+                          std::forward<CompletionToken>(token));
+  }
+  template <class CompletionToken = asio::use_awaitable_t<>>
+  auto async_read_all(std::size_t limit, CompletionToken&& token = {});
+  /// Reads and drops the rest of the body, so the connection can be reused.
+  template <class CompletionToken = asio::use_awaitable_t<>>
+  auto async_discard(CompletionToken&& token = {});
+
+ private:
+  friend class basic_connection<Stream>;
+  explicit basic_response(basic_connection<Stream>* connection) noexcept
+      : connection_(connection) {}
+  const response_parser& parser() const noexcept { return connection_->parser_; }
+
+  basic_connection<Stream>* connection_ = nullptr;
+};
+
+using connection = basic_connection<asio::ip::tcp::socket>;
+using tls_connection = basic_connection<asio::ssl::stream<asio::ip::tcp::socket>>;
+using response = basic_response<asio::ip::tcp::socket>;
+using tls_response = basic_response<asio::ssl::stream<asio::ip::tcp::socket>>;
+
+extern template class basic_connection<asio::ip::tcp::socket>;
+extern template class basic_connection<asio::ssl::stream<asio::ip::tcp::socket>>;
+
+}  // namespace httpc
+
+#include "httpc/impl/connection.hpp"
