@@ -429,5 +429,5 @@ extern template class basic_connection<asio::ssl::stream<asio::ip::tcp::socket>>
 
 #include "httpc/impl/connection.hpp"
 
-// The pool is part of the coroutine API (API.md: async.hpp gives the core and the pool).
+// The pool is part of the coroutine API: async.hpp gives the core and the pool.
 #include "httpc/pool.hpp"
