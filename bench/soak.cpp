@@ -23,7 +23,7 @@
 //   bad_success             a success whose status is not 200 or whose body
 //                           is not the file's, byte for byte
 //   undocumented_error      an error outside httpc::error and the transport
-//                           failures API.md names (error_name below)
+//                           failures docs/reference.md names (error_name below)
 //   failures_without_fault  more failures than faults fired (each fault
 //                           breaks one connection, so at most one request)
 //   rss                     the median RSS of the last quarter of the requests
@@ -241,7 +241,7 @@ struct target {
 };
 
 // A short name for the summary. Documented: any httpc::error, and the
-// transport failures API.md names (reset, refusal, timeout) with their
+// transport failures docs/reference.md names (reset, refusal, timeout) with their
 // kin. Anything else (asio's eof, operation_aborted: nothing here cancels)
 // is a finding.
 std::string error_name(const std::error_code& ec, bool& documented) {

@@ -1,7 +1,7 @@
 #pragma once
 /// \file
 /// The blocking facade: Python's `http.client` / `httplib` API in C++
-/// (../shared/API.md §1), on top of the coroutine core (httpc/connection.hpp).
+/// (docs/reference.md, "Blocking facade"), on top of the coroutine core (httpc/connection.hpp).
 ///
 ///     httpc::HTTPConnection conn("127.0.0.1", 8080);
 ///     conn.request("GET", "/index.html");
@@ -12,8 +12,8 @@
 /// blocking step at a time, so it works from any thread, coroutine or event
 /// loop. One connection is used by one thread at a time.
 ///
-/// Where API.md and CPython 3.11 differ, API.md wins; test/client/client_diff_test.cpp
-/// lists each difference with its reason.
+/// Where docs/reference.md and CPython 3.11 differ, docs/reference.md wins;
+/// test/client/client_diff_test.cpp lists each difference with its reason.
 
 #include <asio/ssl/context.hpp>  // TLSOptions::context
 

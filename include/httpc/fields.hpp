@@ -4,7 +4,7 @@
 /// and the checks that keep a request from carrying bytes that would change
 /// its meaning on the wire (request smuggling, header injection).
 ///
-/// The checks are the rules of ../shared/API.md, stricter than CPython's:
+/// The checks are the rules of docs/reference.md ("Fields"), stricter than CPython's:
 /// methods and field names must be RFC 9110 tokens; field values may hold
 /// no control byte but HTAB; a target or host no space, control byte, DEL
 /// or (as CPython does not IDNA-encode here) byte above 0x7F.

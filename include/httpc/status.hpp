@@ -6,7 +6,7 @@
 /// for codes 3.11 already has, and `responses`, code to phrase.
 /// The phrases are 3.11's: `responses.at(413)` is "Request Entity Too Large".
 ///
-/// The names are Python's upper-case spellings on purpose (API.md §1); they
+/// The names are Python's upper-case spellings on purpose (docs/reference.md); they
 /// are plain `int`s, so `response.status() == httpc::NOT_FOUND` reads as in
 /// Python.
 

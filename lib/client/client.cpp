@@ -400,7 +400,7 @@ bool is_control(char c) noexcept {
   return u < 0x20 || u == 0x7f;
 }
 
-/// Python 3's _get_hostport, with API.md's stricter port: ASCII digits only
+/// Python 3's _get_hostport, with a stricter port (docs/reference.md, "Host"): ASCII digits only
 /// (leading zeros allowed), 0-65535; an empty port is the default.
 std::uint16_t split_host_port(std::string& host, std::optional<std::uint16_t> given,
                               std::uint16_t default_port) {

@@ -178,7 +178,7 @@ inline const char* after_line_end(const head_request& in, const char* line, cons
   return nullptr;
 }
 
-// The general status-line rule of API.md, for what the fast path declines.
+// The general status-line rule (docs/reference.md, "Status line"), for what the fast path declines.
 template <class Scan>
 const char* parse_status_line_slow(const head_request& in, head_result& out) {
   const char* line = in.begin;

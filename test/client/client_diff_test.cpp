@@ -1,6 +1,6 @@
 // A differential test of the blocking facade (httpc/client.hpp) against
-// CPython 3.11's http.client, which API.md §1 names the reference wherever it
-// says nothing itself. Each case of test/data/client_diff is a server's
+// CPython 3.11's http.client, which docs/reference.md names the reference
+// wherever it says nothing itself. Each case of test/data/client_diff is a server's
 // response, sent byte for byte by a loopback server that then closes;
 // runs.txt adds runs with other methods, reads, modes, and runs of several
 // responses on one connection. test/support/client_transcript.py runs them
@@ -8,7 +8,7 @@
 // transcript (status, reason, version, fields, getheader, body, isclosed,
 // exception class and members, the requests sent, the connections made).
 // Every difference is deliberate: listed in `deliberate` with the rule of
-// API.md that decides it, or in `stricter` with the RFC rule that makes
+// docs/reference.md that decides it, or in `stricter` with the RFC rule that makes
 // httpc refuse what CPython lets through. Any other difference is a bug and
 // fails, and so does an entry whose difference no longer occurs.
 #include "httpc/client.hpp"
@@ -57,109 +57,109 @@ struct difference {
   std::string_view reason;
 };
 
-// Where API.md §1 decides against CPython 3.11.
+// Where docs/reference.md decides against CPython 3.11.
 constexpr difference deliberate[] = {
     // "Status line": without strict, a first line that is no HTTP/ status
     // line starts an HTTP/0.9 simple response (the 2.x text); Python 3
     // removed simple responses. The strict runs of the same cases agree.
     {"status_icy GET all lenient", "version=9 closed=0 body=\"ICY 200 OK",
-     "HTTP/0.9 without strict (API.md: Status line)"},
+     "HTTP/0.9 without strict (docs/reference.md: Status line)"},
     {"status_icy GET amt4 lenient", "version=9 closed=0 body=\"ICY 200 OK",
-     "HTTP/0.9 without strict (API.md: Status line)"},
+     "HTTP/0.9 without strict (docs/reference.md: Status line)"},
     {"status_icy GET all split", "version=9 closed=0 body=\"ICY 200 OK",
-     "HTTP/0.9 without strict (API.md: Status line)"},
+     "HTTP/0.9 without strict (docs/reference.md: Status line)"},
     {"status_garbage GET all lenient", "version=9 closed=0 body=\"garbage",
-     "HTTP/0.9 without strict (API.md: Status line)"},
+     "HTTP/0.9 without strict (docs/reference.md: Status line)"},
     {"status_garbage GET all split", "version=9 closed=0 body=\"garbage",
-     "HTTP/0.9 without strict (API.md: Status line)"},
+     "HTTP/0.9 without strict (docs/reference.md: Status line)"},
     {"status_lowercase GET all lenient", "version=9 closed=0 body=\"http/1.1 200 OK",
-     "HTTP/0.9 without strict (API.md: Status line)"},
+     "HTTP/0.9 without strict (docs/reference.md: Status line)"},
     {"status_only_crlf GET all lenient", "version=9 closed=0 body=\"\\x0d\\x0aHTTP/1.1",
-     "HTTP/0.9 without strict (API.md: Status line)"},
+     "HTTP/0.9 without strict (docs/reference.md: Status line)"},
     {"status_one_part GET all lenient", "version=9 closed=0 body=\"HTTP/1.1\\x0d\\x0a",
-     "HTTP/0.9 without strict: fewer than two parts (API.md: Status line)"},
+     "HTTP/0.9 without strict: fewer than two parts (docs/reference.md: Status line)"},
     // "HTTP/0.9 is 9 (no headers follow)"; CPython takes it for 1.0.
     {"status_http09_line GET all lenient", "version=9 closed=0 body=\"Content-Length: 5",
-     "an HTTP/0.9 status line is version 9 with no fields (API.md: Status line)"},
+     "an HTTP/0.9 status line is version 9 with no fields (docs/reference.md: Status line)"},
     {"status_http09_line GET all strict", "version=9 closed=0 body=\"Content-Length: 5",
-     "an HTTP/0.9 status line is version 9 with no fields (API.md: Status line)"},
+     "an HTTP/0.9 status line is version 9 with no fields (docs/reference.md: Status line)"},
     {"status_http09_line GET all split", "version=9 closed=0 body=\"Content-Length: 5",
-     "an HTTP/0.9 status line is version 9 with no fields (API.md: Status line)"},
+     "an HTTP/0.9 status line is version 9 with no fields (docs/reference.md: Status line)"},
     // "a three-digit status of 100-999": CPython's int() takes "+200".
     {"status_plus GET all lenient", "error=BadStatusLine@getresponse",
-     "the status is three digits (API.md: Status line)"},
+     "the status is three digits (docs/reference.md: Status line)"},
     // "More than 100 header lines throw; 100 are accepted": CPython counts
     // the empty line that ends the head, so it accepts 99.
     {"hdr_100_lines GET all lenient", "header=\"X-H98\":\"98\" header=\"Content-Length\"",
-     "100 field lines are accepted (API.md: Limits)"},
+     "100 field lines are accepted (docs/reference.md: Limits)"},
     // "Field values are trimmed; an obs-fold becomes one space": CPython
     // keeps trailing whitespace and the fold's CRLF.
     {"cl_whitespace GET all lenient", "header=\"Content-Length\":\"5\"",
-     "values are trimmed (API.md: Field values)"},
+     "values are trimmed (docs/reference.md: Field values)"},
     {"hdr_whitespace GET all lenient", "header=\"X-Ws\":\"padded value\"",
-     "values are trimmed (API.md: Field values)"},
+     "values are trimmed (docs/reference.md: Field values)"},
     {"hdr_obs_fold GET all lenient", "header=\"X-Folded\":\"a b c\"",
-     "an obs-fold is one space (API.md: Field values)"},
+     "an obs-fold is one space (docs/reference.md: Field values)"},
     {"hdr_obs_fold GET all split", "header=\"X-Folded\":\"a b c\"",
-     "an obs-fold is one space (API.md: Field values)"},
+     "an obs-fold is one space (docs/reference.md: Field values)"},
     {"hdr_obs_fold_trailing_ws GET all lenient", "header=\"X-Folded\":\"a b\"",
-     "an obs-fold, with the whitespace before it, is one space (API.md: Field values)"},
+     "an obs-fold, with the whitespace before it, is one space (docs/reference.md: Field values)"},
     // Trimmed, "chunked " is chunked; CPython compares the raw value.
     {"te_chunked_trailing_space GET all lenient", "body=\"hello\"",
-     "values are trimmed, so the coding is chunked (API.md: Field values)"},
+     "values are trimmed, so the coding is chunked (docs/reference.md: Field values)"},
     // "Content-Length values that disagree, or that are not digits, throw
     // HTTPException (identical values as a list are one value)"; CPython
     // takes the first value, or reads to the close when int() fails.
     {"cl_conflict GET all lenient", "error=HTTPException@getresponse",
-     "Content-Length values that disagree (API.md: Framing errors)"},
+     "Content-Length values that disagree (docs/reference.md: Framing errors)"},
     {"cl_not_digits GET all lenient", "error=HTTPException@getresponse",
-     "a Content-Length that is not digits (API.md: Framing errors)"},
+     "a Content-Length that is not digits (docs/reference.md: Framing errors)"},
     {"cl_negative GET all lenient", "error=HTTPException@getresponse",
-     "a Content-Length that is not digits (API.md: Framing errors)"},
+     "a Content-Length that is not digits (docs/reference.md: Framing errors)"},
     {"cl_plus GET all lenient", "error=HTTPException@getresponse",
-     "a Content-Length that is not digits (API.md: Framing errors)"},
+     "a Content-Length that is not digits (docs/reference.md: Framing errors)"},
     {"cl_empty_value GET all lenient", "error=HTTPException@getresponse",
-     "a Content-Length that is not digits (API.md: Framing errors)"},
+     "a Content-Length that is not digits (docs/reference.md: Framing errors)"},
     // "Responses that have no body (HEAD, 1xx, 204, 304) ignore their
     // framing fields"; CPython reads a chunked 304's body.
     {"s304_with_te GET all lenient", "body=\"\" pieces=0 closed=1",
-     "a 304 has no body, whatever its framing fields (API.md: Framing errors)"},
+     "a 304 has no body, whatever its framing fields (docs/reference.md: Framing errors)"},
     // "Every 1xx except 101 is skipped"; CPython skips 100 only.
     {"s102_then_200 GET all lenient", "status=200",
-     "1xx other than 101 are skipped (API.md: Interim responses)"},
+     "1xx other than 101 are skipped (docs/reference.md: Interim responses)"},
     {"s103_then_200 GET all lenient", "status=200",
-     "1xx other than 101 are skipped (API.md: Interim responses)"},
+     "1xx other than 101 are skipped (docs/reference.md: Interim responses)"},
     // "A body that ends early throws IncompleteRead from the read that
     // meets the end, whichever read it is": CPython's read(amt) and
     // readinto return the short body.
     {"cl_truncated GET amt3 lenient",
      "pieces=3 error=IncompleteRead@read partial=\"lo\" expected=5",
-     "a short body is IncompleteRead from any read (API.md: Reading)"},
+     "a short body is IncompleteRead from any read (docs/reference.md: Reading)"},
     {"cl_truncated GET into4 lenient",
      "pieces=4 error=IncompleteRead@read partial=\"o\" expected=5",
-     "a short body is IncompleteRead from any read (API.md: Reading)"},
+     "a short body is IncompleteRead from any read (docs/reference.md: Reading)"},
     // "partial holds the bytes that read received, including those of an
     // unfinished chunk": CPython keeps only the complete chunks'.
     {"chunked_truncated_data GET all lenient", "partial=\"hello wo\"",
-     "partial includes an unfinished chunk's bytes (API.md: Reading)"},
+     "partial includes an unfinished chunk's bytes (docs/reference.md: Reading)"},
     {"chunked_truncated_data GET all split", "partial=\"hello wo\"",
-     "partial includes an unfinished chunk's bytes (API.md: Reading)"},
+     "partial includes an unfinished chunk's bytes (docs/reference.md: Reading)"},
     {"chunked_truncated_data GET amt3 lenient", "partial=\"wo\"",
-     "partial includes an unfinished chunk's bytes (API.md: Reading)"},
+     "partial includes an unfinished chunk's bytes (docs/reference.md: Reading)"},
     {"chunked_truncated_data GET into3 lenient", "partial=\"wo\"",
-     "partial includes an unfinished chunk's bytes (API.md: Reading)"},
+     "partial includes an unfinished chunk's bytes (docs/reference.md: Reading)"},
     // "the server closes inside a ... chunked body": the chunked body runs
     // to the CRLF after the trailer section (RFC 9112 §7.1). CPython takes a
     // close after the last chunk, or inside the trailers, as its end
     // (_read_and_discard_trailer: "a vanishingly small number of sites EOF
     // without sending the trailer").
     {"chunked_no_final_crlf GET all lenient", "error=IncompleteRead@read partial=\"hello\"",
-     "a close before the chunked body's last CRLF (API.md: Reading)"},
+     "a close before the chunked body's last CRLF (docs/reference.md: Reading)"},
     {"chunked_truncated_trailer GET all lenient", "error=IncompleteRead@read partial=\"hello\"",
-     "a close inside the trailer section (API.md: Reading)"},
+     "a close inside the trailer section (docs/reference.md: Reading)"},
 };
 
-// Where API.md is silent but RFC 9112 / 9110 make a message invalid that
+// Where docs/reference.md is silent but RFC 9112 / 9110 make a message invalid that
 // CPython accepts: httpc refuses it, as a client that must not be confused
 // about where a message ends (response splitting and smuggling) should.
 constexpr difference stricter[] = {

@@ -5,7 +5,7 @@
 // name, a partial wildcard, DNS or IP entries only), openssl s_server for TLS
 // 1.1 and for a required client certificate (TLS 1.2 and 1.3); the scripted
 // server for IPv6 and for a close without close_notify. Each case ends in the
-// error API.md documents.
+// error docs/reference.md documents (Errors; TLS).
 //
 // SSL_CERT_FILE (set by CTest) makes the default contexts trust the fixture's
 // CA, so the facade's and the pool's own contexts are tested too.

@@ -30,7 +30,7 @@ static_assert(!httpc::is_token(""));
 static_assert(httpc::valid_header_value("a\tb"));
 static_assert(!httpc::valid_target("/a b"));
 
-TEST_CASE("Headers is API.md's type: a vector of name/value string pairs") {
+TEST_CASE("Headers is the public header type: a vector of name/value string pairs") {
   CHECK(std::is_same_v<httpc::Headers, std::vector<std::pair<std::string, std::string>>>);
   const httpc::Headers headers{{"A", "1"}, {"a", "2"}, {"A", "1"}};
   REQUIRE(headers.size() == 3);  // order and repeats kept

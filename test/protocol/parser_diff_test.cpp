@@ -9,7 +9,7 @@
 // the connection may be kept alive, the trailer fields, and whether the input
 // was refused at all. Which error each parser reports is not compared.
 //
-// Where RFC 9112 or API.md make httpc differ from http-parser on purpose, the
+// Where RFC 9112 or docs/reference.md make httpc differ from http-parser on purpose, the
 // difference is listed in `known_differences` below, with the input feature
 // that triggers it (found by a loose scan of the raw bytes, independent of
 // either parser) and the parts of the result it may change. An input that
@@ -497,16 +497,16 @@ struct known_difference {
 
 constexpr known_difference known_differences[] = {
     {"http09",
-     "No HTTP/ status line (or an HTTP/0.9 one): API.md reads an HTTP/0.9 simple response "
+     "No HTTP/ status line (or an HTTP/0.9 one): an HTTP/0.9 simple response (docs/reference.md: Status line) "
      "(the bytes are the body, until the close); http-parser refuses the input",
      every_aspect, &features::simple_response},
     {"status_line_syntax",
-     "API.md splits the status line on whitespace as CPython does (several spaces or tabs "
+     "The status line is split on whitespace as CPython does (docs/reference.md: Status line; several spaces or tabs "
      "are fine, any HTTP/1.x is 1.1, HTTP/2.0 is UnknownProtocol); http-parser wants one "
      "SP and takes any digit.digit version",
      every_aspect, &features::status_line_syntax},
     {"obs_fold",
-     "RFC 9112 §5.2 / API.md: an obs-fold and the whitespace around it become one space; "
+     "RFC 9112 §5.2 / docs/reference.md, Field values: an obs-fold and the whitespace around it become one space; "
      "http-parser hands over the continuation lines as they are",
      fields | trailers, &features::obs_fold},
     {"bare_lf",
@@ -518,12 +518,12 @@ constexpr known_difference known_differences[] = {
      "http-parser keeps it as part of the name",
      every_aspect, &features::space_before_colon},
     {"content_length_and_chunked",
-     "RFC 9112 §6.1 / API.md: with Transfer-Encoding: chunked and Content-Length, chunked "
+     "RFC 9112 §6.1 / docs/reference.md, Framing errors: with Transfer-Encoding: chunked and Content-Length, chunked "
      "wins and the connection closes after the response; http-parser 2.9.4 refuses the "
      "response (HPE_UNEXPECTED_CONTENT_LENGTH)",
      every_aspect, &features::cl_and_te},
     {"content_length_repeated",
-     "RFC 9110 §8.6 / API.md: identical Content-Length values, repeated or as a list, are one "
+     "RFC 9110 §8.6 / docs/reference.md, Framing errors: identical Content-Length values, repeated or as a list, are one "
      "value; http-parser refuses any second Content-Length and any list",
      every_aspect, &features::cl_repeated},
     {"transfer_coding_not_chunked",
@@ -531,7 +531,7 @@ constexpr known_difference known_differences[] = {
      "CPython; we never ask for codings); http-parser reads the body until the close",
      every_aspect, &features::te_not_chunked},
     {"no_body_status_with_framing",
-     "RFC 9112 §6.3 rule 1 / API.md: responses to HEAD and 1xx, 204, 304 responses have no "
+     "RFC 9112 §6.3 rule 1 / docs/reference.md, Framing errors: responses to HEAD and 1xx, 204, 304 responses have no "
      "body whatever their framing fields say; http-parser 2.9.4 reads a body for 1xx/204/304 "
      "with Content-Length or Transfer-Encoding",
      every_aspect, &features::no_body_framing},
@@ -548,7 +548,7 @@ constexpr known_difference known_differences[] = {
      "http-parser 2.9.4 keeps an HTTP/1.0 connection alive",
      keep_alive, &features::close_and_keep_alive},
     {"switching_protocols",
-     "API.md: 101 is the final response and the connection leaves HTTP/1.1, so it is not "
+     "docs/reference.md, Interim responses: 101 is the final response and the connection leaves HTTP/1.1, so it is not "
      "kept alive for another request; http-parser reports it as a kept-alive 1xx or upgrade",
      keep_alive | refusal | ending_kind, &features::switching_protocols},
     {"chunk_framing",

@@ -489,7 +489,7 @@ TEST_CASE("iequals compares ASCII letters case-insensitively, nothing else") {
 }
 
 // ===========================================================================
-// Status line (API.md, "Behaviour where the two references are silent")
+// Status line (docs/reference.md, "Status line")
 
 TEST_CASE("status line") {
   SUBCASE("fast path: HTTP/1.1 200 OK") {

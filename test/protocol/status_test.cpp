@@ -117,7 +117,7 @@ TEST_CASE("the names Python 3.13 added are aliases of 3.11's codes") {
 }
 
 TEST_CASE("responses: phrases as Python 3.11's HTTPStatus") {
-  CHECK(httpc::responses.at(httpc::NOT_FOUND) == "Not Found");  // API.md's example
+  CHECK(httpc::responses.at(httpc::NOT_FOUND) == "Not Found");  // docs/reference.md's example (Status codes)
   CHECK(httpc::responses.at(100) == "Continue");
   CHECK(httpc::responses.at(103) == "Early Hints");
   CHECK(httpc::responses.at(200) == "OK");
