@@ -25,8 +25,8 @@ enum class error {
   bad_content_length,         ///< Content-Length not digits, or values that disagree (HTTPException)
   unknown_transfer_encoding,  ///< a transfer coding other than chunked (UnknownTransferEncoding)
   bad_transfer_encoding,      ///< chunked not last, or applied twice (HTTPException)
-  bad_chunk,                  ///< a malformed chunk-size line or chunk ending (HTTPException)
-  chunk_size_overflow,        ///< a chunk size that does not fit 64 bits (HTTPException)
+  bad_chunk,                  ///< a malformed chunk-size line or chunk ending (IncompleteRead)
+  chunk_size_overflow,        ///< a chunk size that does not fit 64 bits (IncompleteRead)
   incomplete_body,            ///< closed inside a framed body (IncompleteRead)
   // Connection and client state.
   body_too_large,             ///< a body over the caller's limit (HTTPException)

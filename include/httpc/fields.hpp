@@ -48,7 +48,6 @@ constexpr bool is_token(std::string_view s) noexcept {
   return true;
 }
 
-/// A request method: RFC 9110 §9.1, method = token. Case is kept as given.
 /// `value` without leading and trailing whitespace (RFC 9110 §5.6.3 OWS:
 /// spaces and tabs).
 constexpr std::string_view trim_ows(std::string_view value) noexcept {
@@ -57,6 +56,7 @@ constexpr std::string_view trim_ows(std::string_view value) noexcept {
   return value;
 }
 
+/// A request method: RFC 9110 §9.1, method = token. Case is kept as given.
 constexpr bool valid_method(std::string_view method) noexcept { return is_token(method); }
 
 /// A field name: RFC 9110 §5.1, field-name = token.
