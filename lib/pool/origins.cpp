@@ -1,0 +1,259 @@
+// The pool's bookkeeping: origins, their idle connections and limits, the
+// queue of requests waiting for a slot, the idle timeout, the stats. On the
+// pool's strand.
+
+#include <asio/bind_executor.hpp>
+#include <asio/dispatch.hpp>
+#include <asio/this_coro.hpp>
+
+#include "pool_internal.hpp"
+
+namespace httpc::detail {
+
+pooled_connection::pooled_connection(const asio::any_io_executor& executor, origin* home,
+                                     connection_options options, asio::ssl::context* tls)
+    : strand(asio::make_strand(executor)), home(home) {
+  options.timings = &timings;
+  if (tls)
+    link.emplace<std::unique_ptr<tls_connection>>(std::make_unique<tls_connection>(strand, *tls, options));
+  else
+    link.emplace<std::unique_ptr<connection>>(std::make_unique<connection>(strand, options));
+}
+
+pool_state::pool_state(const asio::any_io_executor& executor, pool_options options)
+    : executor(executor), strand(asio::make_strand(executor)), options(std::move(options)), reaper_(strand) {}
+
+void lease_return::operator()(pooled_connection* connection) const noexcept {
+  std::unique_ptr<pooled_connection> owned(connection);
+  asio::dispatch(pool->strand, [pool = pool, owned = std::move(owned)]() mutable {
+    pool->give_back(std::move(owned));
+  });
+}
+
+asio::ssl::context* pool_state::context_for(const url& target, const request_options& request) {
+  if (!target.is_tls()) return nullptr;
+  if (request.tls_context) return request.tls_context;
+  if (options.tls_context) return options.tls_context;
+  // Loading the system trust store is slow: only once, and only when needed.
+  if (!own_tls_) own_tls_.emplace(make_tls_context());
+  return &*own_tls_;
+}
+
+origin& pool_state::origin_for(const url& target, asio::ssl::context* tls) {
+  SSL_CTX* native = tls ? tls->native_handle() : nullptr;
+  origin_key key{target.scheme, target.host, target.port, native};
+  auto& slot = origins_[key];
+  if (!slot) {
+    slot = std::make_unique<origin>();
+    slot->key = std::move(key);
+    if (native && SSL_CTX_up_ref(native) == 1) slot->tls.reset(native);
+  }
+  return *slot;
+}
+
+void pool_state::forget_if_unused(origin& o) {
+  if (o.open == 0 && o.waiting == 0) origins_.erase(o.key);
+}
+
+std::unique_ptr<pooled_connection> pool_state::create(origin& o, asio::ssl::context* tls) {
+  ++o.open;
+  ++open_;
+  return std::make_unique<pooled_connection>(executor, &o, options.connection, tls);
+}
+
+void pool_state::discard(std::unique_ptr<pooled_connection> c) {
+  --c->home->open;
+  --open_;
+  // Destroyed on its own strand, where its timers' handlers run.
+  const strand_type where = c->strand;
+  asio::dispatch(where, [c = std::move(c), keep = shared_from_this()] {});
+}
+
+bool pool_state::evict_idle() {
+  origin* oldest = nullptr;
+  for (auto& [key, o] : origins_)
+    if (!o->idle.empty() && (!oldest || o->idle.front()->idle_since < oldest->idle.front()->idle_since))
+      oldest = o.get();
+  if (!oldest) return false;
+  auto c = std::move(oldest->idle.front());
+  oldest->idle.erase(oldest->idle.begin());
+  --idle_;
+  discard(std::move(c));
+  return true;
+}
+
+// An idle connection of the origin that still works, or room for a new one
+// (closing an idle one elsewhere when only the total limit is in the way).
+std::unique_ptr<pooled_connection> pool_state::take(origin& o, asio::ssl::context* tls, bool fresh) {
+  const auto now = clock::now();
+  while (!fresh && !o.idle.empty()) {
+    auto c = std::move(o.idle.back());
+    o.idle.pop_back();
+    --idle_;
+    if (!expired(*c, now) && c->visit([](auto& link) { return link.is_reusable(); })) return c;
+    discard(std::move(c));
+  }
+  const bool room_here = o.open < options.max_per_origin;
+  if (room_here && open_ < options.max_total) return create(o, tls);
+  if (!o.idle.empty()) {  // a fresh one wanted: it replaces an idle one
+    auto c = std::move(o.idle.front());
+    o.idle.erase(o.idle.begin());
+    --idle_;
+    discard(std::move(c));
+    return create(o, tls);
+  }
+  if (room_here && evict_idle()) return create(o, tls);
+  return nullptr;
+}
+
+void pool_state::serve_queue() {
+  // Taking may close stale idle connections, which can make room for a
+  // waiter passed over already: again until a pass grants nothing.
+  for (bool granted = true; granted;) {
+    granted = false;
+    for (auto it = queue_.begin(); it != queue_.end();) {
+      waiter& w = **it;
+      if (auto c = take(*w.home, w.tls, w.fresh)) {
+        w.granted = std::move(c);
+        w.queued = false;
+        w.timer->cancel();
+        it = queue_.erase(it);
+        granted = true;
+      } else {
+        ++it;
+      }
+    }
+  }
+}
+
+asio::awaitable<void> pool_state::acquire(const url& target, const request_options& request,
+                                          bool fresh, acquired& out) {
+  // Cancellation is handled below, with the queue kept consistent.
+  co_await asio::this_coro::throw_if_cancelled(false);
+  if (closed_) {
+    out.ec = asio::error::operation_aborted;
+    co_return;
+  }
+  asio::ssl::context* const tls = context_for(target, request);
+  origin& o = origin_for(target, tls);
+  std::unique_ptr<pooled_connection> c;
+  if (o.waiting == 0) c = take(o, tls, fresh);  // first come, first served
+  if (!c) {
+    const auto state = co_await asio::this_coro::cancellation_state;
+    asio::steady_timer timer(strand);
+    if (options.wait_timeout)
+      timer.expires_after(*options.wait_timeout);
+    else
+      timer.expires_at(clock::time_point::max());
+    waiter w{&o, tls, fresh, true, &timer, nullptr};
+    const auto position = queue_.insert(queue_.end(), &w);
+    ++o.waiting;
+    ++queued_;
+    std::error_code ec = asio::error::operation_aborted;
+    if (state.cancelled() == asio::cancellation_type::none)
+      std::tie(ec) = co_await timer.async_wait(as_result);
+    if (w.queued) queue_.erase(position);
+    --o.waiting;
+    --queued_;
+    c = std::move(w.granted);
+    const bool cancelled = state.cancelled() != asio::cancellation_type::none;
+    if (!c || cancelled) {
+      if (c) give_back(std::move(c));
+      forget_if_unused(o);
+      out.ec = (ec == asio::error::operation_aborted || cancelled)
+                   ? make_error_code(asio::error::operation_aborted)
+                   : make_error_code(std::errc::timed_out);
+      co_return;
+    }
+  }
+  out.reused = c->used;
+  c->used = true;
+  out.connection = lease(c.release(), lease_return{shared_from_this()});
+}
+
+void pool_state::give_back(std::unique_ptr<pooled_connection> c) {
+  // Only a connection whose response was read to the end, kept alive, with
+  // no byte past it, serves another request.
+  const bool reusable = !closed_ && c->visit([](auto& link) { return link.is_reusable(); });
+  if (!reusable) {
+    origin& o = *c->home;
+    discard(std::move(c));
+    serve_queue();
+    forget_if_unused(o);
+    return;
+  }
+  c->idle_since = clock::now();
+  c->home->idle.push_back(std::move(c));
+  ++idle_;
+  serve_queue();
+  arm_reaper();
+}
+
+void pool_state::arm_reaper() {
+  if (reaper_armed_) return;
+  std::optional<clock::time_point> earliest;
+  for (auto& [key, o] : origins_)
+    for (auto& c : o->idle)
+      if (!earliest || c->idle_since < *earliest) earliest = c->idle_since;
+  if (!earliest) return;
+  reaper_armed_ = true;
+  reaper_.expires_at(*earliest + options.idle_timeout);
+  reaper_.async_wait(asio::bind_executor(
+      strand, [weak = weak_from_this()](std::error_code ec) {
+        const auto self = weak.lock();
+        if (!self) return;
+        self->reaper_armed_ = false;
+        if (!ec && !self->closed_) self->reap();
+      }));
+}
+
+void pool_state::reap() {
+  const auto now = clock::now();
+  std::vector<origin*> visited;
+  for (auto& [key, o] : origins_) {
+    auto& idle = o->idle;
+    for (auto it = idle.begin(); it != idle.end();) {
+      if (expired(**it, now)) {
+        auto c = std::move(*it);
+        it = idle.erase(it);
+        --idle_;
+        discard(std::move(c));
+      } else {
+        ++it;
+      }
+    }
+    visited.push_back(o.get());
+  }
+  for (origin* o : visited) forget_if_unused(*o);
+  arm_reaper();
+}
+
+void pool_state::shut_down() {
+  closed_ = true;
+  reaper_.cancel();
+  std::vector<origin*> all;
+  for (auto& [key, o] : origins_) {
+    while (!o->idle.empty()) {
+      auto c = std::move(o->idle.back());
+      o->idle.pop_back();
+      --idle_;
+      discard(std::move(c));
+    }
+    all.push_back(o.get());
+  }
+  for (waiter* w : queue_) w->timer->cancel();
+  for (origin* o : all) forget_if_unused(*o);
+}
+
+pool_stats pool_state::stats() const noexcept {
+  pool_stats s;
+  s.open = open_.load(std::memory_order_relaxed);
+  s.idle = idle_.load(std::memory_order_relaxed);
+  s.in_use = s.open >= s.idle ? s.open - s.idle : 0;
+  s.queued = queued_.load(std::memory_order_relaxed);
+  s.requests = requests.load(std::memory_order_relaxed);
+  s.retries = retries.load(std::memory_order_relaxed);
+  return s;
+}
+
+}  // namespace httpc::detail
