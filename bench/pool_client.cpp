@@ -9,7 +9,8 @@
 // is 200 and its body as long as the first good one's. With --tls the pool's
 // TLS context is make_tls_context() trusting CAFILE as well. Prints
 // `requests=N errors=E seconds=S`, exits 0 only when E is 0. One io_context
-// on one thread.
+// on one thread, told so (concurrency hint 1, as Asio asks of a program
+// that runs it on one thread): the pool then needs no strands.
 
 #include <httpc/async.hpp>
 
@@ -63,7 +64,7 @@ asio::awaitable<void> drive(httpc::pool& pool, const std::string& url, std::uint
 int main(int argc, char** argv) {
   const auto config = bench::parse_load_arguments("httpc-bench-pool", argc, argv);
   if (!config) return 2;
-  asio::io_context io;
+  asio::io_context io(1);
   std::optional<asio::ssl::context> context;
   httpc::pool_options options;
   options.max_per_origin = options.max_total = config->connections;

@@ -22,7 +22,11 @@
 ///     std::size_t n = co_await s.async_read_some(asio::buffer(buf));  // 0 at the end
 ///
 /// Safe on a multi-threaded io_context: the pool's state lives on a strand,
-/// each connection on a strand of its own. Operations may be cancelled
+/// each connection on a strand of its own. On an executor that runs one
+/// handler at a time (a strand, or an io_context made with concurrency
+/// hint 1, Asio's promise of one thread) everything lives on it instead,
+/// and a request awaited from a coroutine there runs inline, without a
+/// coroutine spawned per step. Operations may be cancelled
 /// (per-operation cancellation slots, e.g. `||` with a timer); a connection
 /// whose exchange was interrupted is closed, never reused. Completion tokens
 /// as in the core: none gives an `asio::awaitable` that throws

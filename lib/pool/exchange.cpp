@@ -1,8 +1,9 @@
 // One exchange in a slot: the request sent on a leased connection, the head
 // read, the response handed out whole (async_request) or as a stream
-// (async_stream), whose body reads run on the connection's strand.
+// (async_stream), whose body reads run on the connection's executor.
 
 #include <asio/experimental/awaitable_operators.hpp>
+#include <asio/strand.hpp>
 #include <asio/this_coro.hpp>
 
 #include "pool_internal.hpp"
@@ -85,10 +86,10 @@ asio::awaitable<void> read_all_on(std::variant<std::monostate, response, tls_res
     std::tie(ec, all) = co_await attempt(t->async_read_all(limit));
 }
 
-// A body read on its connection's strand, raced against the deadline when
-// there is one (on a strand of its own, as perform_bounded). `ec` is the
+// A body read on its connection's executor, raced against the deadline
+// when there is one (on a serial executor, as perform_within). `ec` is the
 // read's result; a read cut short by the deadline is timed_out.
-asio::awaitable<void> race(const strand_type& where, asio::awaitable<void> read, clock::time_point deadline,
+asio::awaitable<void> race(const asio::any_io_executor& where, asio::awaitable<void> read, clock::time_point deadline,
                            std::error_code& ec) {
   using namespace asio::experimental::awaitable_operators;
   asio::steady_timer timer(co_await asio::this_coro::executor, deadline);
@@ -99,11 +100,15 @@ asio::awaitable<void> race(const strand_type& where, asio::awaitable<void> read,
     ec = std::get<0>(result);
 }
 
-asio::awaitable<std::error_code> read_within(const asio::any_io_executor& executor, const strand_type& where,
+asio::awaitable<std::error_code> read_within(const asio::any_io_executor& executor,
+                                             const asio::any_io_executor& where,
                                              asio::awaitable<void> read,
                                              std::optional<clock::time_point> deadline, std::error_code& ec) {
   if (!deadline) co_return co_await run_on(where, std::move(read));
-  co_return co_await run_on(asio::make_strand(executor), race(where, std::move(read), *deadline, ec));
+  // A connection on the pool's executor itself: that one is serial.
+  const asio::any_io_executor racing =
+      where == executor ? where : asio::any_io_executor(asio::make_strand(executor));
+  co_return co_await run_on(racing, race(where, std::move(read), *deadline, ec));
 }
 
 }  // namespace
@@ -137,7 +142,7 @@ asio::awaitable<std::tuple<std::error_code, std::size_t>> streaming_response::re
   std::size_t n = 0;
   std::error_code ec;
   const std::error_code run_error = co_await detail::read_within(
-      executor_, lease_->strand, detail::read_some_on(body_, buffer, n, ec), deadline_, ec);
+      executor_, lease_->executor, detail::read_some_on(body_, buffer, n, ec), deadline_, ec);
   if (run_error && !ec) ec = run_error;
   if (ec || n == 0) finish(ec);
   co_return std::tuple{ec, n};
@@ -149,7 +154,7 @@ asio::awaitable<std::tuple<std::error_code, std::string>> streaming_response::re
   std::string all;
   std::error_code ec;
   const std::error_code run_error = co_await detail::read_within(
-      executor_, lease_->strand, detail::read_all_on(body_, limit, all, ec), deadline_, ec);
+      executor_, lease_->executor, detail::read_all_on(body_, limit, all, ec), deadline_, ec);
   if (run_error && !ec) ec = run_error;
   finish(ec);
   if (ec) all.clear();

@@ -1,31 +1,50 @@
 // The pool's bookkeeping: origins, their idle connections and limits, the
 // queue of requests waiting for a slot, the idle timeout, the stats. On the
-// pool's strand.
+// pool's home executor.
 
 #include <asio/bind_executor.hpp>
 #include <asio/dispatch.hpp>
+#include <asio/strand.hpp>
 #include <asio/this_coro.hpp>
 
 #include "pool_internal.hpp"
 
 namespace httpc::detail {
+namespace {
+
+// A connection given back this recently is taken without a look at its
+// socket (a poll): the server that just kept it alive has hardly closed
+// it since, a look would race its FIN anyway, and the retry rule covers a
+// stale one. Longer idle, the look finds a close or stray bytes, at most
+// one poll per connection and millisecond.
+constexpr auto look_after = std::chrono::milliseconds(1);
+
+bool still_alive(pooled_connection& c, clock::time_point now) noexcept {
+  return now - c.idle_since < look_after || c.visit([](auto& link) { return link.is_reusable(); });
+}
+
+}  // namespace
 
 pooled_connection::pooled_connection(const asio::any_io_executor& executor, origin* home,
                                      connection_options options, asio::ssl::context* tls)
-    : strand(asio::make_strand(executor)), home(home) {
+    : executor(executor), home(home) {
   options.timings = &timings;
   if (tls)
-    link.emplace<std::unique_ptr<tls_connection>>(std::make_unique<tls_connection>(strand, *tls, options));
+    link.emplace<std::unique_ptr<tls_connection>>(std::make_unique<tls_connection>(executor, *tls, options));
   else
-    link.emplace<std::unique_ptr<connection>>(std::make_unique<connection>(strand, options));
+    link.emplace<std::unique_ptr<connection>>(std::make_unique<connection>(executor, options));
 }
 
 pool_state::pool_state(const asio::any_io_executor& executor, pool_options options)
-    : executor(executor), strand(asio::make_strand(executor)), options(std::move(options)), reaper_(strand) {}
+    : executor(executor),
+      serial(runs_serially(executor)),
+      home(serial ? executor : asio::make_strand(executor)),
+      options(std::move(options)),
+      reaper_(home) {}
 
 void lease_return::operator()(pooled_connection* connection) const noexcept {
   std::unique_ptr<pooled_connection> owned(connection);
-  asio::dispatch(pool->strand, [pool = pool, owned = std::move(owned)]() mutable {
+  asio::dispatch(pool->home, [pool = pool, owned = std::move(owned)]() mutable {
     pool->give_back(std::move(owned));
   });
 }
@@ -58,14 +77,16 @@ void pool_state::forget_if_unused(origin& o) {
 std::unique_ptr<pooled_connection> pool_state::create(origin& o, asio::ssl::context* tls) {
   ++o.open;
   ++open_;
-  return std::make_unique<pooled_connection>(executor, &o, options.connection, tls);
+  // A connection's timers run on its executor, alongside the exchange.
+  const asio::any_io_executor where = serial ? executor : asio::make_strand(executor);
+  return std::make_unique<pooled_connection>(where, &o, options.connection, tls);
 }
 
 void pool_state::discard(std::unique_ptr<pooled_connection> c) {
   --c->home->open;
   --open_;
-  // Destroyed on its own strand, where its timers' handlers run.
-  const strand_type where = c->strand;
+  // Destroyed on its own executor, where its timers' handlers run.
+  const asio::any_io_executor where = c->executor;
   asio::dispatch(where, [c = std::move(c), keep = shared_from_this()] {});
 }
 
@@ -90,7 +111,7 @@ std::unique_ptr<pooled_connection> pool_state::take(origin& o, asio::ssl::contex
     auto c = std::move(o.idle.back());
     o.idle.pop_back();
     --idle_;
-    if (!expired(*c, now) && c->visit([](auto& link) { return link.is_reusable(); })) return c;
+    if (!expired(*c, now) && still_alive(*c, now)) return c;
     discard(std::move(c));
   }
   const bool room_here = o.open < options.max_per_origin;
@@ -128,8 +149,16 @@ void pool_state::serve_queue() {
 
 asio::awaitable<void> pool_state::acquire(const url& target, const request_options& request,
                                           bool fresh, acquired& out) {
-  // Cancellation is handled below, with the queue kept consistent.
+  // Cancellation is handled in the queue, which it keeps consistent. Inline
+  // this is the caller's coroutine: its own setting comes back after.
+  const bool throws = co_await asio::this_coro::throw_if_cancelled();
   co_await asio::this_coro::throw_if_cancelled(false);
+  co_await lease_slot(target, request, fresh, out);
+  co_await asio::this_coro::throw_if_cancelled(throws);
+}
+
+asio::awaitable<void> pool_state::lease_slot(const url& target, const request_options& request,
+                                             bool fresh, acquired& out) {
   if (closed_) {
     out.ec = asio::error::operation_aborted;
     co_return;
@@ -140,7 +169,7 @@ asio::awaitable<void> pool_state::acquire(const url& target, const request_optio
   if (o.waiting == 0) c = take(o, tls, fresh);  // first come, first served
   if (!c) {
     const auto state = co_await asio::this_coro::cancellation_state;
-    asio::steady_timer timer(strand);
+    asio::steady_timer timer(home);
     if (options.wait_timeout)
       timer.expires_after(*options.wait_timeout);
     else
@@ -173,8 +202,10 @@ asio::awaitable<void> pool_state::acquire(const url& target, const request_optio
 
 void pool_state::give_back(std::unique_ptr<pooled_connection> c) {
   // Only a connection whose response was read to the end, kept alive, with
-  // no byte past it, serves another request.
-  const bool reusable = !closed_ && c->visit([](auto& link) { return link.is_reusable(); });
+  // no byte past it, serves another request. What the connection knows
+  // says so without a system call; take() looks at the socket later.
+  const bool reusable =
+      !closed_ && c->visit([](auto& link) { return link.is_idle() && link.received().empty(); });
   if (!reusable) {
     origin& o = *c->home;
     discard(std::move(c));
@@ -199,7 +230,7 @@ void pool_state::arm_reaper() {
   reaper_armed_ = true;
   reaper_.expires_at(*earliest + options.idle_timeout);
   reaper_.async_wait(asio::bind_executor(
-      strand, [weak = weak_from_this()](std::error_code ec) {
+      home, [weak = weak_from_this()](std::error_code ec) {
         const auto self = weak.lock();
         if (!self) return;
         self->reaper_armed_ = false;

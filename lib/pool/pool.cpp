@@ -57,7 +57,7 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
       acquired got;
       const auto queue_start = clock::now();
       const std::error_code strand_error =
-          co_await run_on(strand, acquire(current, spec.options, attempt_number != 0, got));
+          co_await run_on(home, acquire(current, spec.options, attempt_number != 0, got));
       timings.queued += clock::now() - queue_start;
       if (strand_error) got.ec = strand_error;
       if (got.ec) co_return got.ec;
@@ -66,7 +66,7 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
       x.ec.clear();
       x.connected = x.before_response = x.wrote = false;
       const std::error_code run_error =
-          co_await run_on(pc.strand, run_exchange(pc, x));
+          co_await run_on(pc.executor, run_exchange(pc, x));
       if (run_error && !x.ec) x.ec = run_error;
       if (x.connected) {
         timings.resolve += pc.timings.resolve;
@@ -118,12 +118,17 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
   }
 }
 
-// The operation raced against the total timeout. On a strand of its own:
-// the race cancels the loser from the winner's thread.
+// The operation, raced against the total timeout when there is one. The
+// race cancels the loser from the winner's thread: it runs on a serial
+// executor.
 template <class Response>
-asio::awaitable<void> pool_state::perform_bounded(request_spec& spec, bool stream, Response& out,
-                                                  request_timings& timings, clock::time_point start,
-                                                  std::error_code& ec) {
+asio::awaitable<void> pool_state::perform_within(request_spec& spec, bool stream, Response& out,
+                                                 request_timings& timings, clock::time_point start,
+                                                 std::error_code& ec) {
+  if (!spec.options.total_timeout) {
+    ec = co_await perform_once(spec, stream, out, timings, start);
+    co_return;
+  }
   using namespace asio::experimental::awaitable_operators;
   asio::steady_timer deadline(co_await asio::this_coro::executor, *spec.options.total_timeout);
   auto result = co_await (perform_once(spec, stream, out, timings, start) ||
@@ -138,13 +143,17 @@ asio::awaitable<std::error_code> pool_state::perform(request_spec& spec, bool st
   const auto start = clock::now();
   std::error_code ec;
   try {
-    if (spec.options.total_timeout) {
-      const std::error_code failed = co_await run_on(
-          asio::make_strand(executor), perform_bounded(spec, stream, out, timings, start, ec));
-      if (failed) ec = failed;
-    } else {
+    // A serial pool runs the whole request at home: inline from a caller
+    // there, else one hop. Otherwise its steps hop to the state's and the
+    // connection's strands, and a race gets a strand of its own.
+    std::error_code failed;
+    if (serial)
+      failed = co_await run_on(home, perform_within(spec, stream, out, timings, start, ec));
+    else if (spec.options.total_timeout)
+      failed = co_await run_on(asio::make_strand(executor), perform_within(spec, stream, out, timings, start, ec));
+    else
       ec = co_await perform_once(spec, stream, out, timings, start);
-    }
+    if (failed) ec = failed;
   } catch (const std::system_error& e) {
     ec = e.code();
   }
@@ -183,7 +192,7 @@ pool& pool::operator=(pool&& other) noexcept {
 }
 
 pool::~pool() {
-  if (state_) asio::dispatch(state_->strand, [state = state_] { state->shut_down(); });
+  if (state_) asio::dispatch(state_->home, [state = state_] { state->shut_down(); });
 }
 
 pool_stats pool::stats() const noexcept { return state_ ? state_->stats() : pool_stats{}; }

@@ -4,6 +4,12 @@
 // retry and redirect rules (policy.cpp), the request loop (pool.cpp), and
 // running an operation where the state it touches lives (hop.cpp).
 //
+// Where that is: the pool's executor itself when it runs one handler at a
+// time (a strand, or an io_context told it runs on one thread), else a
+// strand of it for the pool's state and one for each connection. A
+// request whose coroutine runs there already runs inline; from elsewhere
+// it hops (a coroutine spawned there per step).
+//
 // The seam between the pool and a connection is the exchange slot: a
 // request leases a slot of its origin (pool_state::acquire), runs one
 // exchange in it (run_exchange), and the lease's end gives the slot back
@@ -14,7 +20,7 @@
 
 #include <asio/ssl/context.hpp>
 #include <asio/steady_timer.hpp>
-#include <asio/strand.hpp>
+#include <asio/any_io_executor.hpp>
 
 #include <openssl/ssl.h>
 
@@ -35,17 +41,21 @@
 namespace httpc::detail {
 
 using clock = std::chrono::steady_clock;
-using strand_type = asio::strand<asio::any_io_executor>;
 
 // --- Running where the state lives (hop.cpp) ---------------------------------
 
 // The error an exception carries; anything but a system_error goes on.
 std::error_code error_from(const std::exception_ptr& failure);
 
-// Runs `operation` on `strand` and returns its error (a system_error it
-// threw); completes on the caller's executor. A cancellation of the caller
-// reaches the operation through the strand.
-asio::awaitable<std::error_code> run_on(const strand_type& strand, asio::awaitable<void> operation);
+// Whether `executor` runs one handler at a time: a strand, or an io_context
+// whose concurrency hint says one thread (Asio then assumes one).
+bool runs_serially(const asio::any_io_executor& executor);
+
+// Runs `operation` on `where` and returns its error (a system_error it
+// threw); completes on the caller's executor. Inline when the caller runs
+// there already; else a cancellation of the caller reaches the operation
+// through `where`.
+asio::awaitable<std::error_code> run_on(const asio::any_io_executor& where, asio::awaitable<void> operation);
 
 // An awaited core operation, its exception as an error code.
 asio::awaitable<std::error_code> attempt(asio::awaitable<void> operation);
@@ -82,8 +92,8 @@ struct origin_key {
 
 struct origin;
 
-/// One connection of the pool, on its own strand: over HTTP/1.1, one
-/// exchange slot.
+/// One connection of the pool, on `executor`: the pool's when that is
+/// serial, else a strand of its own. Over HTTP/1.1, one exchange slot.
 struct pooled_connection {
   pooled_connection(const asio::any_io_executor& executor, origin* home, connection_options options,
                     asio::ssl::context* tls);
@@ -93,7 +103,7 @@ struct pooled_connection {
     return std::visit([&](auto& c) -> decltype(auto) { return f(*c); }, link);
   }
 
-  strand_type strand;
+  asio::any_io_executor executor;
   origin* home;
   connect_timings timings;
   std::variant<std::unique_ptr<connection>, std::unique_ptr<tls_connection>> link;
@@ -123,7 +133,7 @@ struct waiter {
 };
 
 /// The state of a pool. The public members do not change after construction
-/// (the counters are atomic); the private ones are touched on `strand` only,
+/// (the counters are atomic); the private ones are touched on `home` only,
 /// but for the stats counters, which stats() reads from any thread.
 class pool_state : public std::enable_shared_from_this<pool_state> {
  public:
@@ -137,10 +147,10 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
 
   /// A slot of the origin of `target`: an idle connection, a new one, or
   /// one given back while the request waited in the queue. `fresh`: never
-  /// a kept-alive one. On the strand.
+  /// a kept-alive one. On `home`.
   asio::awaitable<void> acquire(const url& target, const request_options& request, bool fresh,
                                 acquired& out);
-  /// A slot back: kept when its connection can take another request. On the strand.
+  /// A slot back: kept when its connection can take another request. On `home`.
   void give_back(std::unique_ptr<pooled_connection> c);
   void shut_down();
   pool_stats stats() const noexcept;
@@ -150,7 +160,8 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
                                            request_timings& timings);
 
   asio::any_io_executor executor;
-  strand_type strand;
+  const bool serial;          // `executor` runs one handler at a time
+  asio::any_io_executor home;  // where the private members live: `executor` or a strand of it
   pool_options options;
   std::atomic<std::uint64_t> retries{0};
   std::atomic<std::uint64_t> requests{0};
@@ -160,9 +171,11 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   asio::awaitable<std::error_code> perform_once(request_spec& spec, bool stream, Response& out,
                                                 request_timings& timings, clock::time_point start);
   template <class Response>
-  asio::awaitable<void> perform_bounded(request_spec& spec, bool stream, Response& out,
-                                        request_timings& timings, clock::time_point start,
-                                        std::error_code& ec);
+  asio::awaitable<void> perform_within(request_spec& spec, bool stream, Response& out,
+                                       request_timings& timings, clock::time_point start,
+                                       std::error_code& ec);
+  asio::awaitable<void> lease_slot(const url& target, const request_options& request, bool fresh,
+                                   acquired& out);
 
   asio::ssl::context* context_for(const url& target, const request_options& request);
   origin& origin_for(const url& target, asio::ssl::context* tls);
@@ -220,7 +233,7 @@ struct exchange {
 /// Sends the request on the slot's connection (connecting it first when
 /// new) and reads the head; then the body (async_request), the head only
 /// (async_stream: the body stays in response_body), or a redirect's body
-/// to keep the connection. On the connection's strand.
+/// to keep the connection. On the connection's executor.
 asio::awaitable<void> run_exchange(pooled_connection& slot, exchange& x);
 
 /// Whether a streaming response's body was read to the end already.

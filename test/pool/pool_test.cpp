@@ -128,6 +128,22 @@ asio::ssl::context trusting(const std::string& cert_pem) {
   return context;
 }
 
+/// As run_bounded, on an io_context with this concurrency hint: with 1 the
+/// pool takes it as serial (no strands; a request runs on its caller).
+template <class Make>
+void run_bounded_on(int hint, Make make, std::chrono::milliseconds bound = 5s) {
+  asio::io_context io(hint);
+  bool finished = false;
+  std::exception_ptr failure;
+  asio::co_spawn(io, make(), [&](std::exception_ptr e) {
+    finished = true;
+    failure = e;
+  });
+  io.run_for(bound);
+  REQUIRE_MESSAGE(finished, "the test did not finish within " << bound.count() << " ms");
+  if (failure) std::rethrow_exception(failure);
+}
+
 std::string host_of(const script_server& server) { return "Host: 127.0.0.1:" + std::to_string(server.port()) + "\r\n"; }
 
 }  // namespace
@@ -281,6 +297,51 @@ TEST_CASE("idle timeout: an idle connection is closed, the next request opens an
     CHECK(server.wait_for_finished(1, 1s));
     const auto b = co_await pool.async_request("GET", url_of(server, "/"));
     CHECK(b.body == "b");
+  });
+  check_server(server, 2);
+}
+
+TEST_CASE("serial: on an io_context told it runs one thread; reuse, queue, cancellation, timeouts") {
+  script_server server;
+  server.on_connection({step::read_request(), step::send(with_length("one")), step::read_request(),
+                        step::send(with_length("two")), step::read_request(), step::send(with_length("three")),
+                        step::read_request(), step::stall(500ms)});
+  server.on_connection({step::read_request(), step::send_pieces_of(with_length("streamed"), 16, 5ms),
+                        step::read_request(), step::stall(500ms)});
+  httpc::pool_options options;
+  options.max_per_origin = 1;
+  run_bounded_on(1, [&]() -> asio::awaitable<void> {
+    const auto executor = co_await asio::this_coro::executor;
+    httpc::pool pool(executor, options);
+    const auto one = co_await pool.async_request("GET", url_of(server, "/1"));
+    CHECK(one.body == "one");
+    // The second queued behind the limit, then served on the same connection.
+    std::vector<std::string> bodies;
+    for (const char* path : {"/2", "/3"}) {
+      asio::co_spawn(executor, pool.async_request("GET", url_of(server, path)),
+                     [&](std::exception_ptr e, httpc::buffered_response r) {
+                       CHECK_FALSE(e);
+                       bodies.push_back(r.body);
+                     });
+    }
+    for (int i = 0; i < 100 && bodies.size() < 2; ++i) co_await sleep_for(5ms);
+    CHECK(bodies == std::vector<std::string>{"two", "three"});
+    // Cancelled while the server stalls: the connection is closed.
+    asio::steady_timer timer(executor, 50ms);
+    const auto cancelled = co_await (pool.async_request("GET", url_of(server, "/c")) ||
+                                     timer.async_wait(asio::use_awaitable));
+    CHECK(cancelled.index() == 1);
+    co_await sleep_for(20ms);
+    CHECK(pool.stats().open == 0);
+    auto stream = co_await pool.async_stream("GET", url_of(server, "/s"));
+    const std::string streamed = co_await stream.async_read_all();
+    CHECK(streamed == "streamed");
+    httpc::request_options bounded;
+    bounded.total_timeout = 50ms;
+    const auto ec = co_await error_of(pool.async_request("GET", url_of(server, "/t"), {}, {}, bounded));
+    CHECK(ec == std::errc::timed_out);
+    co_await sleep_for(20ms);
+    CHECK(pool.stats().open == 0);
   });
   check_server(server, 2);
 }
