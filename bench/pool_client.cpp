@@ -77,17 +77,15 @@ int main(int argc, char** argv) {
   const std::string url = fmt::format("{}://{}{}{}:{}{}", config->ca_file ? "https" : "http", ipv6 ? "[" : "",
                                       config->host, ipv6 ? "]" : "", config->port, config->path);
 
-  // The pool's idle timers would keep io.run() going: the last coroutine to
-  // finish closes the pool.
-  std::optional<httpc::pool> pool(std::in_place, io.get_executor(), options);
+  // io.run() returns once the coroutines are done: idle connections keep
+  // nothing pending.
+  httpc::pool pool(io.get_executor(), options);
   tally counts;
-  std::size_t running = config->connections;
   const auto start = clock_type::now();
   counts.last_response = start;
   for (std::size_t i = 0; i < config->connections; ++i) {
-    asio::co_spawn(io, drive(*pool, url, config->total, counts), [&](std::exception_ptr failure) {
+    asio::co_spawn(io, drive(pool, url, config->total, counts), [](std::exception_ptr failure) {
       if (failure) std::rethrow_exception(failure);
-      if (--running == 0) pool.reset();
     });
   }
   io.run();

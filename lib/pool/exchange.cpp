@@ -89,8 +89,8 @@ asio::awaitable<void> read_all_on(std::variant<std::monostate, response, tls_res
 // A body read on its connection's executor, raced against the deadline
 // when there is one (on a serial executor, as perform_within). `ec` is the
 // read's result; a read cut short by the deadline is timed_out.
-asio::awaitable<void> race(const asio::any_io_executor& where, asio::awaitable<void> read, clock::time_point deadline,
-                           std::error_code& ec) {
+asio::awaitable<void> race(const asio::any_io_executor& where, asio::awaitable<void> read,
+                           clock::time_point deadline, std::error_code& ec) {
   using namespace asio::experimental::awaitable_operators;
   asio::steady_timer timer(co_await asio::this_coro::executor, deadline);
   auto result = co_await (run_on(where, std::move(read)) || timer.async_wait(asio::use_awaitable));

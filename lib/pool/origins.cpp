@@ -2,10 +2,11 @@
 // queue of requests waiting for a slot, the idle timeout, the stats. On the
 // pool's home executor.
 
-#include <asio/bind_executor.hpp>
 #include <asio/dispatch.hpp>
 #include <asio/strand.hpp>
 #include <asio/this_coro.hpp>
+
+#include <algorithm>
 
 #include "pool_internal.hpp"
 
@@ -39,8 +40,7 @@ pool_state::pool_state(const asio::any_io_executor& executor, pool_options optio
     : executor(executor),
       serial(runs_serially(executor)),
       home(serial ? executor : asio::make_strand(executor)),
-      options(std::move(options)),
-      reaper_(home) {}
+      options(std::move(options)) {}
 
 void lease_return::operator()(pooled_connection* connection) const noexcept {
   std::unique_ptr<pooled_connection> owned(connection);
@@ -163,6 +163,7 @@ asio::awaitable<void> pool_state::lease_slot(const url& target, const request_op
     out.ec = asio::error::operation_aborted;
     co_return;
   }
+  if (const auto now = clock::now(); now >= next_expiry_) sweep(now);
   asio::ssl::context* const tls = context_for(target, request);
   origin& o = origin_for(target, tls);
   std::unique_ptr<pooled_connection> c;
@@ -213,55 +214,38 @@ void pool_state::give_back(std::unique_ptr<pooled_connection> c) {
     forget_if_unused(o);
     return;
   }
-  c->idle_since = clock::now();
+  const auto now = clock::now();
+  c->idle_since = now;
+  next_expiry_ = std::min(next_expiry_, now + options.idle_timeout);
   c->home->idle.push_back(std::move(c));
   ++idle_;
+  if (now >= next_expiry_) sweep(now);
   serve_queue();
-  arm_reaper();
 }
 
-void pool_state::arm_reaper() {
-  if (reaper_armed_) return;
-  std::optional<clock::time_point> earliest;
-  for (auto& [key, o] : origins_)
-    for (auto& c : o->idle)
-      if (!earliest || c->idle_since < *earliest) earliest = c->idle_since;
-  if (!earliest) return;
-  reaper_armed_ = true;
-  reaper_.expires_at(*earliest + options.idle_timeout);
-  reaper_.async_wait(asio::bind_executor(
-      home, [weak = weak_from_this()](std::error_code ec) {
-        const auto self = weak.lock();
-        if (!self) return;
-        self->reaper_armed_ = false;
-        if (!ec && !self->closed_) self->reap();
-      }));
-}
-
-void pool_state::reap() {
-  const auto now = clock::now();
+// The expired idle connections closed, oldest first in each origin (they
+// are given back in time order); then when the next one expires.
+void pool_state::sweep(clock::time_point now) {
+  next_expiry_ = clock::time_point::max();
   std::vector<origin*> visited;
   for (auto& [key, o] : origins_) {
     auto& idle = o->idle;
-    for (auto it = idle.begin(); it != idle.end();) {
-      if (expired(**it, now)) {
-        auto c = std::move(*it);
-        it = idle.erase(it);
-        --idle_;
-        discard(std::move(c));
-      } else {
-        ++it;
-      }
+    const auto kept =
+        std::find_if(idle.begin(), idle.end(), [&](const auto& c) { return !expired(*c, now); });
+    for (auto it = idle.begin(); it != kept; ++it) {
+      --idle_;
+      discard(std::move(*it));
     }
+    idle.erase(idle.begin(), kept);
+    if (!idle.empty())
+      next_expiry_ = std::min(next_expiry_, idle.front()->idle_since + options.idle_timeout);
     visited.push_back(o.get());
   }
   for (origin* o : visited) forget_if_unused(*o);
-  arm_reaper();
 }
 
 void pool_state::shut_down() {
   closed_ = true;
-  reaper_.cancel();
   std::vector<origin*> all;
   for (auto& [key, o] : origins_) {
     while (!o->idle.empty()) {

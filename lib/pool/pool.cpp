@@ -150,7 +150,8 @@ asio::awaitable<std::error_code> pool_state::perform(request_spec& spec, bool st
     if (serial)
       failed = co_await run_on(home, perform_within(spec, stream, out, timings, start, ec));
     else if (spec.options.total_timeout)
-      failed = co_await run_on(asio::make_strand(executor), perform_within(spec, stream, out, timings, start, ec));
+      failed = co_await run_on(asio::make_strand(executor),
+                               perform_within(spec, stream, out, timings, start, ec));
     else
       ec = co_await perform_once(spec, stream, out, timings, start);
     if (failed) ec = failed;
@@ -228,6 +229,15 @@ asio::awaitable<std::tuple<std::error_code, buffered_response>> pool::request_op
 asio::awaitable<std::tuple<std::error_code, streaming_response>> pool::stream_op(
     std::shared_ptr<detail::pool_state> state, detail::request_spec spec) {
   return run_request<streaming_response>(std::move(state), std::move(spec));
+}
+
+asio::awaitable<std::error_code> pool::close_op(std::shared_ptr<detail::pool_state> state) {
+  if (!state) co_return std::error_code{};
+  auto shut_down = [](std::shared_ptr<detail::pool_state> s) -> asio::awaitable<void> {
+    s->shut_down();
+    co_return;
+  };
+  co_return co_await detail::run_on(state->home, shut_down(state));
 }
 
 namespace detail {

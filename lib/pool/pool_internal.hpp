@@ -185,8 +185,7 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   void discard(std::unique_ptr<pooled_connection> c);
   bool evict_idle();
   void serve_queue();
-  void arm_reaper();
-  void reap();
+  void sweep(clock::time_point now);
   bool expired(const pooled_connection& c, clock::time_point now) const noexcept {
     return c.idle_since + options.idle_timeout <= now;
   }
@@ -194,8 +193,9 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   std::optional<asio::ssl::context> own_tls_;  // made for the first https origin; outlives them
   std::map<origin_key, std::unique_ptr<origin>> origins_;
   std::list<waiter*> queue_;
-  asio::steady_timer reaper_;
-  bool reaper_armed_ = false;
+  // No timer closes idle connections: none keeps the io_context running.
+  // A request or a connection given back past this sweeps them.
+  clock::time_point next_expiry_ = clock::time_point::max();
   bool closed_ = false;
   std::atomic<std::size_t> open_{0};
   std::atomic<std::size_t> idle_{0};
