@@ -9,7 +9,8 @@
 // is 200 and its body as long as the first good one's. With --tls the pool's
 // TLS context is make_tls_context() trusting CAFILE as well. Prints
 // `requests=N errors=E seconds=S`, exits 0 only when E is 0. One io_context
-// on one thread.
+// on one thread, told so (concurrency hint 1, as Asio asks of a program
+// that runs it on one thread): the pool then needs no strands.
 
 #include <httpc/async.hpp>
 
@@ -63,7 +64,7 @@ asio::awaitable<void> drive(httpc::pool& pool, const std::string& url, std::uint
 int main(int argc, char** argv) {
   const auto config = bench::parse_load_arguments("httpc-bench-pool", argc, argv);
   if (!config) return 2;
-  asio::io_context io;
+  asio::io_context io(1);
   std::optional<asio::ssl::context> context;
   httpc::pool_options options;
   options.max_per_origin = options.max_total = config->connections;
@@ -76,17 +77,15 @@ int main(int argc, char** argv) {
   const std::string url = fmt::format("{}://{}{}{}:{}{}", config->ca_file ? "https" : "http", ipv6 ? "[" : "",
                                       config->host, ipv6 ? "]" : "", config->port, config->path);
 
-  // The pool's idle timers would keep io.run() going: the last coroutine to
-  // finish closes the pool.
-  std::optional<httpc::pool> pool(std::in_place, io.get_executor(), options);
+  // io.run() returns once the coroutines are done: idle connections keep
+  // nothing pending.
+  httpc::pool pool(io.get_executor(), options);
   tally counts;
-  std::size_t running = config->connections;
   const auto start = clock_type::now();
   counts.last_response = start;
   for (std::size_t i = 0; i < config->connections; ++i) {
-    asio::co_spawn(io, drive(*pool, url, config->total, counts), [&](std::exception_ptr failure) {
+    asio::co_spawn(io, drive(pool, url, config->total, counts), [](std::exception_ptr failure) {
       if (failure) std::rethrow_exception(failure);
-      if (--running == 0) pool.reset();
     });
   }
   io.run();

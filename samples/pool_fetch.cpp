@@ -28,10 +28,9 @@ double milliseconds(std::chrono::nanoseconds duration) {
   return std::chrono::duration<double, std::milli>(duration).count();
 }
 
-// Fetches one URL; the last fetch to finish prints the pool's counts and
-// stops the loop, which the pool's idle connections would keep running.
-asio::awaitable<void> fetch(asio::io_context& io, httpc::pool& pool, std::string url, int round,
-                            int& left) {
+// Fetches one URL; the last fetch to finish prints the pool's counts. Then
+// io.run() returns: the pool's idle connections keep nothing pending.
+asio::awaitable<void> fetch(httpc::pool& pool, std::string url, int round, int& left) {
   try {
     httpc::request_options options;
     options.total_timeout = std::chrono::seconds(10);
@@ -44,7 +43,6 @@ asio::awaitable<void> fetch(asio::io_context& io, httpc::pool& pool, std::string
     const httpc::pool_stats stats = pool.stats();
     fmt::print("pool: {} requests, {} connections open ({} idle), {} retries\n", stats.requests,
                stats.open, stats.idle, stats.retries);
-    io.stop();
   }
 }
 
@@ -85,7 +83,7 @@ int main(int argc, char** argv) try {
   // Every round at once: the pool queues what its limits do not let through.
   int left = rounds * static_cast<int>(urls.size());
   for (int round = 1; round <= rounds; ++round) {
-    for (const auto& url : urls) asio::co_spawn(io, fetch(io, pool, url, round, left), asio::detached);
+    for (const auto& url : urls) asio::co_spawn(io, fetch(pool, url, round, left), asio::detached);
   }
   io.run();
 } catch (const std::exception& e) {

@@ -22,7 +22,12 @@
 ///     std::size_t n = co_await s.async_read_some(asio::buffer(buf));  // 0 at the end
 ///
 /// Safe on a multi-threaded io_context: the pool's state lives on a strand,
-/// each connection on a strand of its own. Operations may be cancelled
+/// each connection on a strand of its own. On an executor that runs one
+/// handler at a time (a strand, or an io_context made with concurrency
+/// hint 1, Asio's promise of one thread) everything lives on it instead,
+/// and a request awaited from a coroutine there runs inline, without a
+/// coroutine spawned per step. Idle connections keep no operation pending:
+/// io_context::run() returns once the requests are done. Operations may be cancelled
 /// (per-operation cancellation slots, e.g. `||` with a timer); a connection
 /// whose exchange was interrupted is closed, never reused. Completion tokens
 /// as in the core: none gives an `asio::awaitable` that throws
@@ -76,7 +81,10 @@ struct request_timings {
 struct pool_options {
   std::size_t max_per_origin = 6;                ///< connections to one origin
   std::size_t max_total = 64;                    ///< connections in all
-  std::chrono::milliseconds idle_timeout{30000};  ///< an idle connection is closed after this
+  /// An idle connection is not used after this. It is closed at the pool's
+  /// next use (a request, a connection given back) or end, or by
+  /// async_close: no timer of the pool keeps io_context::run() going.
+  std::chrono::milliseconds idle_timeout{30000};
   /// How long a request may wait for a connection at the limits; then
   /// std::errc::timed_out. Empty: as long as it takes.
   std::optional<std::chrono::milliseconds> wait_timeout;
@@ -279,6 +287,14 @@ class pool {
         std::forward<CompletionToken>(token));
   }
 
+  /// Closes the pool: its idle connections now, the others once their
+  /// response was read; requests waiting for a connection and new ones fail
+  /// with operation_aborted. What destroying the pool does, awaitable.
+  template <class CompletionToken = asio::use_awaitable_t<>>
+  auto async_close(CompletionToken&& token = {}) {
+    return detail::complete(executor_, close_op(state_), std::forward<CompletionToken>(token));
+  }
+
   /// As async_request, but completes with the head: the body is read from
   /// the streaming_response, which holds the connection meanwhile.
   template <class Target, class CompletionToken = asio::use_awaitable_t<>>
@@ -296,6 +312,7 @@ class pool {
       std::shared_ptr<detail::pool_state> state, detail::request_spec spec);
   static asio::awaitable<std::tuple<std::error_code, streaming_response>> stream_op(
       std::shared_ptr<detail::pool_state> state, detail::request_spec spec);
+  static asio::awaitable<std::error_code> close_op(std::shared_ptr<detail::pool_state> state);
 
   executor_type executor_;
   std::shared_ptr<detail::pool_state> state_;

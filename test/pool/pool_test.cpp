@@ -128,6 +128,22 @@ asio::ssl::context trusting(const std::string& cert_pem) {
   return context;
 }
 
+/// As run_bounded, on an io_context with this concurrency hint: with 1 the
+/// pool takes it as serial (no strands; a request runs on its caller).
+template <class Make>
+void run_bounded_on(int hint, Make make, std::chrono::milliseconds bound = 5s) {
+  asio::io_context io(hint);
+  bool finished = false;
+  std::exception_ptr failure;
+  asio::co_spawn(io, make(), [&](std::exception_ptr e) {
+    finished = true;
+    failure = e;
+  });
+  io.run_for(bound);
+  REQUIRE_MESSAGE(finished, "the test did not finish within " << bound.count() << " ms");
+  if (failure) std::rethrow_exception(failure);
+}
+
 std::string host_of(const script_server& server) { return "Host: 127.0.0.1:" + std::to_string(server.port()) + "\r\n"; }
 
 }  // namespace
@@ -265,7 +281,7 @@ TEST_CASE("limits: the pool-wait timeout") {
   check_server(server, 1);
 }
 
-TEST_CASE("idle timeout: an idle connection is closed, the next request opens another") {
+TEST_CASE("idle timeout: an idle connection is never reused after it, and closed at the pool's next use") {
   script_server server;
   server.on_connection({step::read_request(), step::send(with_length("a")), step::expect_close(2s)});
   server.on_connection({step::read_request(), step::send(with_length("b")), step::expect_close()});
@@ -277,10 +293,122 @@ TEST_CASE("idle timeout: an idle connection is closed, the next request opens an
     CHECK(a.body == "a");
     CHECK(pool.stats().idle == 1);
     co_await sleep_for(250ms);
-    CHECK(pool.stats().open == 0);
-    CHECK(server.wait_for_finished(1, 1s));
+    CHECK(pool.stats().idle == 1);  // no timer: nothing ran since
     const auto b = co_await pool.async_request("GET", url_of(server, "/"));
     CHECK(b.body == "b");
+    CHECK(server.wait_for_finished(1, 1s));
+    CHECK(pool.stats().open == 1);
+  });
+  check_server(server, 2);
+}
+
+TEST_CASE("idle: run() returns once the requests are done; idle connections keep nothing pending") {
+  // Both kinds of pool: on a default io_context (strands) and on one told
+  // it runs one thread (none).
+  for (const int hint : {-1, 1}) {
+    CAPTURE(hint);
+    script_server server;
+    server.on_connection({step::read_request(), step::send(with_length("a")), step::expect_close(3s)});
+    asio::io_context io(hint);
+    std::optional<httpc::pool> pool(std::in_place, io.get_executor());  // idle_timeout 30 s
+    std::string body;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+      body = (co_await pool->async_request("GET", url_of(server, "/"))).body;
+    }, asio::detached);
+    const auto start = steady::now();
+    io.run_for(5s);
+    CHECK(io.stopped());  // out of work, not out of time
+    CHECK(steady::now() - start < 2s);
+    CHECK(body == "a");
+    CHECK(pool->stats().idle == 1);
+    // The pool's end closes its idle connection, where the connection lives.
+    pool.reset();
+    io.restart();
+    io.run_for(2s);
+    CHECK(io.stopped());
+    check_server(server, 1);
+  }
+}
+
+TEST_CASE("close: idle connections closed, queued requests aborted, new ones refused, streams read on") {
+  for (const int hint : {-1, 1}) {
+    CAPTURE(hint);
+    script_server idle;
+    idle.on_connection({step::read_request(), step::send(with_length("idle")), step::expect_close(2s)});
+    script_server busy;
+    busy.on_connection({step::read_request(), step::send(with_length("streamed")), step::expect_close(2s)});
+    httpc::pool_options options;
+    options.max_per_origin = 1;
+    run_bounded_on(hint, [&]() -> asio::awaitable<void> {
+      const auto executor = co_await asio::this_coro::executor;
+      httpc::pool pool(executor, options);
+      const auto first = co_await pool.async_request("GET", url_of(idle, "/"));
+      CHECK(first.body == "idle");
+      auto stream = co_await pool.async_stream("GET", url_of(busy, "/"));
+      std::optional<std::error_code> queued;
+      pool.async_request("GET", url_of(busy, "/queued"), {}, {}, {},
+                         [&](std::error_code ec, httpc::buffered_response) { queued = ec; });
+      co_await sleep_for(20ms);
+      CHECK(pool.stats().queued == 1);
+
+      co_await pool.async_close();
+      CHECK(idle.wait_for_finished(1, 1s));
+      for (int i = 0; i < 100 && !queued; ++i) co_await sleep_for(5ms);
+      CHECK(queued == std::optional<std::error_code>(asio::error::operation_aborted));
+      const auto refused = co_await error_of(pool.async_request("GET", url_of(idle, "/")));
+      CHECK(refused == asio::error::operation_aborted);
+      // A response under way is read to its end; its connection then closes.
+      const std::string body = co_await stream.async_read_all();
+      CHECK(body == "streamed");
+      for (int i = 0; i < 100 && pool.stats().open != 0; ++i) co_await sleep_for(5ms);
+      CHECK(pool.stats().open == 0);
+    });
+    check_server(idle, 1);
+    check_server(busy, 1);
+  }
+}
+
+TEST_CASE("serial: on an io_context told it runs one thread; reuse, queue, cancellation, timeouts") {
+  script_server server;
+  server.on_connection({step::read_request(), step::send(with_length("one")), step::read_request(),
+                        step::send(with_length("two")), step::read_request(),
+                        step::send(with_length("three")), step::read_request(), step::stall(500ms)});
+  server.on_connection({step::read_request(), step::send_pieces_of(with_length("streamed"), 16, 5ms),
+                        step::read_request(), step::stall(500ms)});
+  httpc::pool_options options;
+  options.max_per_origin = 1;
+  run_bounded_on(1, [&]() -> asio::awaitable<void> {
+    const auto executor = co_await asio::this_coro::executor;
+    httpc::pool pool(executor, options);
+    const auto one = co_await pool.async_request("GET", url_of(server, "/1"));
+    CHECK(one.body == "one");
+    // The second queued behind the limit, then served on the same connection.
+    std::vector<std::string> bodies;
+    for (const char* path : {"/2", "/3"}) {
+      asio::co_spawn(executor, pool.async_request("GET", url_of(server, path)),
+                     [&](std::exception_ptr e, httpc::buffered_response r) {
+                       CHECK_FALSE(e);
+                       bodies.push_back(r.body);
+                     });
+    }
+    for (int i = 0; i < 100 && bodies.size() < 2; ++i) co_await sleep_for(5ms);
+    CHECK(bodies == std::vector<std::string>{"two", "three"});
+    // Cancelled while the server stalls: the connection is closed.
+    asio::steady_timer timer(executor, 50ms);
+    const auto cancelled = co_await (pool.async_request("GET", url_of(server, "/c")) ||
+                                     timer.async_wait(asio::use_awaitable));
+    CHECK(cancelled.index() == 1);
+    co_await sleep_for(20ms);
+    CHECK(pool.stats().open == 0);
+    auto stream = co_await pool.async_stream("GET", url_of(server, "/s"));
+    const std::string streamed = co_await stream.async_read_all();
+    CHECK(streamed == "streamed");
+    httpc::request_options bounded;
+    bounded.total_timeout = 50ms;
+    const auto ec = co_await error_of(pool.async_request("GET", url_of(server, "/t"), {}, {}, bounded));
+    CHECK(ec == std::errc::timed_out);
+    co_await sleep_for(20ms);
+    CHECK(pool.stats().open == 0);
   });
   check_server(server, 2);
 }

@@ -1,0 +1,164 @@
+// One exchange in a slot: the request sent on a leased connection, the head
+// read, the response handed out whole (async_request) or as a stream
+// (async_stream), whose body reads run on the connection's executor.
+
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/strand.hpp>
+#include <asio/this_coro.hpp>
+
+#include "pool_internal.hpp"
+
+namespace httpc::detail {
+namespace {
+
+// A redirect's body is read to keep its connection when it is small; a
+// larger one closes the connection instead.
+constexpr std::size_t redirect_body_limit = 64 * 1024;
+
+template <class T>
+std::optional<T> either(const std::optional<T>& wanted, const std::optional<T>& otherwise) {
+  return wanted ? wanted : otherwise;
+}
+
+template <class Stream>
+asio::awaitable<void> exchange_on(basic_connection<Stream>& c, exchange& x) {
+  // The connection keeps its settings between requests: each request sets
+  // every timeout it may change, its own or the pool's.
+  auto& settings = c.options();
+  const request_options& wanted = *x.options;
+  if (!c.is_open()) {
+    settings.connect_timeout = either(wanted.connect_timeout, x.defaults->connect_timeout);
+    settings.handshake_timeout = either(wanted.handshake_timeout, x.defaults->handshake_timeout);
+    x.ec = co_await attempt(c.async_connect(x.target->host, x.target->port));
+    if (x.ec) co_return;
+    x.connected = true;
+  }
+  settings.write_timeout = either(wanted.write_timeout, x.defaults->write_timeout);
+  settings.read_timeout = either(wanted.read_timeout, x.defaults->read_timeout);
+  x.ec = co_await attempt(c.async_request(x.method, x.target->target, *x.body, *x.headers));
+  x.wrote = c.wrote_request();
+  if (x.ec) {
+    x.before_response = true;
+    co_return;
+  }
+  auto [ec, r] = co_await attempt(c.async_getresponse());
+  if (ec) {
+    x.ec = ec;
+    x.before_response = c.received().empty();
+    co_return;
+  }
+  x.head_at = clock::now();
+  x.status = r.status();
+  x.reason = r.reason();
+  x.version = r.version();
+  for (const auto field : r.fields()) x.response_headers.emplace_back(field.name, field.value);
+
+  // A redirect that keeps the method repeats the body: not one that was
+  // streamed already.
+  const bool repeatable = becomes_get(x.status, x.method) || x.body->kind() != body_kind::streaming;
+  if (x.may_redirect && is_redirect(x.status) && repeatable && find_header(x.response_headers, "Location")) {
+    x.redirecting = true;
+    // Read to keep the connection; a large body closes it instead.
+    co_await attempt(r.async_read_all(redirect_body_limit));
+    co_return;
+  }
+  if (x.stream) {
+    x.response_body = std::move(r);
+    co_return;
+  }
+  std::tie(x.ec, x.body_text) = co_await attempt(r.async_read_all(x.options->body_limit));
+}
+
+
+asio::awaitable<void> read_some_on(std::variant<std::monostate, response, tls_response>& body,
+                                   asio::mutable_buffer buffer, std::size_t& n, std::error_code& ec) {
+  if (auto* r = std::get_if<response>(&body))
+    std::tie(ec, n) = co_await attempt(r->async_read_some(buffer));
+  else if (auto* t = std::get_if<tls_response>(&body))
+    std::tie(ec, n) = co_await attempt(t->async_read_some(buffer));
+}
+
+asio::awaitable<void> read_all_on(std::variant<std::monostate, response, tls_response>& body,
+                                  std::size_t limit, std::string& all, std::error_code& ec) {
+  if (auto* r = std::get_if<response>(&body))
+    std::tie(ec, all) = co_await attempt(r->async_read_all(limit));
+  else if (auto* t = std::get_if<tls_response>(&body))
+    std::tie(ec, all) = co_await attempt(t->async_read_all(limit));
+}
+
+// A body read on its connection's executor, raced against the deadline
+// when there is one (on a serial executor, as perform_within). `ec` is the
+// read's result; a read cut short by the deadline is timed_out.
+asio::awaitable<void> race(const asio::any_io_executor& where, asio::awaitable<void> read,
+                           clock::time_point deadline, std::error_code& ec) {
+  using namespace asio::experimental::awaitable_operators;
+  asio::steady_timer timer(co_await asio::this_coro::executor, deadline);
+  auto result = co_await (run_on(where, std::move(read)) || timer.async_wait(asio::use_awaitable));
+  if (result.index() == 1)
+    ec = make_error_code(std::errc::timed_out);
+  else if (std::get<0>(result))
+    ec = std::get<0>(result);
+}
+
+asio::awaitable<std::error_code> read_within(const asio::any_io_executor& executor,
+                                             const asio::any_io_executor& where,
+                                             asio::awaitable<void> read,
+                                             std::optional<clock::time_point> deadline, std::error_code& ec) {
+  if (!deadline) co_return co_await run_on(where, std::move(read));
+  // A connection on the pool's executor itself: that one is serial.
+  const asio::any_io_executor racing =
+      where == executor ? where : asio::any_io_executor(asio::make_strand(executor));
+  co_return co_await run_on(racing, race(where, std::move(read), *deadline, ec));
+}
+
+}  // namespace
+
+asio::awaitable<void> run_exchange(pooled_connection& slot, exchange& x) {
+  return slot.visit([&](auto& c) { return exchange_on(c, x); });
+}
+
+bool body_finished(const std::variant<std::monostate, response, tls_response>& body) noexcept {
+  if (const auto* r = std::get_if<response>(&body)) return r->done();
+  if (const auto* t = std::get_if<tls_response>(&body)) return t->done();
+  return true;
+}
+
+}  // namespace httpc::detail
+
+namespace httpc {
+
+void streaming_response::finish(std::error_code ec) noexcept {
+  if (ec)
+    failure_ = ec;
+  else
+    done_ = true;
+  body_ = std::monostate{};
+  lease_.reset();  // back to the pool when idle, closed otherwise
+}
+
+asio::awaitable<std::tuple<std::error_code, std::size_t>> streaming_response::read_some_op(
+    asio::mutable_buffer buffer) {
+  if (!lease_ || buffer.size() == 0) co_return std::tuple{failure_, std::size_t{0}};
+  std::size_t n = 0;
+  std::error_code ec;
+  const std::error_code run_error = co_await detail::read_within(
+      executor_, lease_->executor, detail::read_some_on(body_, buffer, n, ec), deadline_, ec);
+  if (run_error && !ec) ec = run_error;
+  if (ec || n == 0) finish(ec);
+  co_return std::tuple{ec, n};
+}
+
+asio::awaitable<std::tuple<std::error_code, std::string>> streaming_response::read_all_op(
+    std::size_t limit) {
+  if (!lease_) co_return std::tuple{failure_, std::string{}};
+  std::string all;
+  std::error_code ec;
+  const std::error_code run_error = co_await detail::read_within(
+      executor_, lease_->executor, detail::read_all_on(body_, limit, all, ec), deadline_, ec);
+  if (run_error && !ec) ec = run_error;
+  finish(ec);
+  if (ec) all.clear();
+  co_return std::tuple{ec, std::move(all)};
+}
+
+}  // namespace httpc

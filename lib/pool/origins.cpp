@@ -1,0 +1,274 @@
+// The pool's bookkeeping: origins, their idle connections and limits, the
+// queue of requests waiting for a slot, the idle timeout, the stats. On the
+// pool's home executor.
+
+#include <asio/dispatch.hpp>
+#include <asio/strand.hpp>
+#include <asio/this_coro.hpp>
+
+#include <algorithm>
+
+#include "pool_internal.hpp"
+
+namespace httpc::detail {
+namespace {
+
+// A connection given back this recently is taken without a look at its
+// socket (a poll): the server that just kept it alive has hardly closed
+// it since, a look would race its FIN anyway, and the retry rule covers a
+// stale one. Longer idle, the look finds a close or stray bytes, at most
+// one poll per connection and millisecond.
+constexpr auto look_after = std::chrono::milliseconds(1);
+
+bool still_alive(pooled_connection& c, clock::time_point now) noexcept {
+  return now - c.idle_since < look_after || c.visit([](auto& link) { return link.is_reusable(); });
+}
+
+}  // namespace
+
+pooled_connection::pooled_connection(const asio::any_io_executor& executor, origin* home,
+                                     connection_options options, asio::ssl::context* tls)
+    : executor(executor), home(home) {
+  options.timings = &timings;
+  if (tls)
+    link.emplace<std::unique_ptr<tls_connection>>(std::make_unique<tls_connection>(executor, *tls, options));
+  else
+    link.emplace<std::unique_ptr<connection>>(std::make_unique<connection>(executor, options));
+}
+
+pool_state::pool_state(const asio::any_io_executor& executor, pool_options options)
+    : executor(executor),
+      serial(runs_serially(executor)),
+      home(serial ? executor : asio::make_strand(executor)),
+      options(std::move(options)) {}
+
+void lease_return::operator()(pooled_connection* connection) const noexcept {
+  std::unique_ptr<pooled_connection> owned(connection);
+  asio::dispatch(pool->home, [pool = pool, owned = std::move(owned)]() mutable {
+    pool->give_back(std::move(owned));
+  });
+}
+
+asio::ssl::context* pool_state::context_for(const url& target, const request_options& request) {
+  if (!target.is_tls()) return nullptr;
+  if (request.tls_context) return request.tls_context;
+  if (options.tls_context) return options.tls_context;
+  // Loading the system trust store is slow: only once, and only when needed.
+  if (!own_tls_) own_tls_.emplace(make_tls_context());
+  return &*own_tls_;
+}
+
+origin& pool_state::origin_for(const url& target, asio::ssl::context* tls) {
+  SSL_CTX* native = tls ? tls->native_handle() : nullptr;
+  origin_key key{target.scheme, target.host, target.port, native};
+  auto& slot = origins_[key];
+  if (!slot) {
+    slot = std::make_unique<origin>();
+    slot->key = std::move(key);
+    if (native && SSL_CTX_up_ref(native) == 1) slot->tls.reset(native);
+  }
+  return *slot;
+}
+
+void pool_state::forget_if_unused(origin& o) {
+  if (o.open == 0 && o.waiting == 0) origins_.erase(o.key);
+}
+
+std::unique_ptr<pooled_connection> pool_state::create(origin& o, asio::ssl::context* tls) {
+  ++o.open;
+  ++open_;
+  // A connection's timers run on its executor, alongside the exchange.
+  const asio::any_io_executor where = serial ? executor : asio::make_strand(executor);
+  return std::make_unique<pooled_connection>(where, &o, options.connection, tls);
+}
+
+void pool_state::discard(std::unique_ptr<pooled_connection> c) {
+  --c->home->open;
+  --open_;
+  // Destroyed on its own executor, where its timers' handlers run.
+  const asio::any_io_executor where = c->executor;
+  asio::dispatch(where, [c = std::move(c), keep = shared_from_this()] {});
+}
+
+bool pool_state::evict_idle() {
+  origin* oldest = nullptr;
+  for (auto& [key, o] : origins_)
+    if (!o->idle.empty() && (!oldest || o->idle.front()->idle_since < oldest->idle.front()->idle_since))
+      oldest = o.get();
+  if (!oldest) return false;
+  auto c = std::move(oldest->idle.front());
+  oldest->idle.erase(oldest->idle.begin());
+  --idle_;
+  discard(std::move(c));
+  return true;
+}
+
+// An idle connection of the origin that still works, or room for a new one
+// (closing an idle one elsewhere when only the total limit is in the way).
+std::unique_ptr<pooled_connection> pool_state::take(origin& o, asio::ssl::context* tls, bool fresh) {
+  const auto now = clock::now();
+  while (!fresh && !o.idle.empty()) {
+    auto c = std::move(o.idle.back());
+    o.idle.pop_back();
+    --idle_;
+    if (!expired(*c, now) && still_alive(*c, now)) return c;
+    discard(std::move(c));
+  }
+  const bool room_here = o.open < options.max_per_origin;
+  if (room_here && open_ < options.max_total) return create(o, tls);
+  if (!o.idle.empty()) {  // a fresh one wanted: it replaces an idle one
+    auto c = std::move(o.idle.front());
+    o.idle.erase(o.idle.begin());
+    --idle_;
+    discard(std::move(c));
+    return create(o, tls);
+  }
+  if (room_here && evict_idle()) return create(o, tls);
+  return nullptr;
+}
+
+void pool_state::serve_queue() {
+  // Taking may close stale idle connections, which can make room for a
+  // waiter passed over already: again until a pass grants nothing.
+  for (bool granted = true; granted;) {
+    granted = false;
+    for (auto it = queue_.begin(); it != queue_.end();) {
+      waiter& w = **it;
+      if (auto c = take(*w.home, w.tls, w.fresh)) {
+        w.granted = std::move(c);
+        w.queued = false;
+        w.timer->cancel();
+        it = queue_.erase(it);
+        granted = true;
+      } else {
+        ++it;
+      }
+    }
+  }
+}
+
+asio::awaitable<void> pool_state::acquire(const url& target, const request_options& request,
+                                          bool fresh, acquired& out) {
+  // Cancellation is handled in the queue, which it keeps consistent. Inline
+  // this is the caller's coroutine: its own setting comes back after.
+  const bool throws = co_await asio::this_coro::throw_if_cancelled();
+  co_await asio::this_coro::throw_if_cancelled(false);
+  co_await lease_slot(target, request, fresh, out);
+  co_await asio::this_coro::throw_if_cancelled(throws);
+}
+
+asio::awaitable<void> pool_state::lease_slot(const url& target, const request_options& request,
+                                             bool fresh, acquired& out) {
+  if (closed_) {
+    out.ec = asio::error::operation_aborted;
+    co_return;
+  }
+  if (const auto now = clock::now(); now >= next_expiry_) sweep(now);
+  asio::ssl::context* const tls = context_for(target, request);
+  origin& o = origin_for(target, tls);
+  std::unique_ptr<pooled_connection> c;
+  if (o.waiting == 0) c = take(o, tls, fresh);  // first come, first served
+  if (!c) {
+    const auto state = co_await asio::this_coro::cancellation_state;
+    asio::steady_timer timer(home);
+    if (options.wait_timeout)
+      timer.expires_after(*options.wait_timeout);
+    else
+      timer.expires_at(clock::time_point::max());
+    waiter w{&o, tls, fresh, true, &timer, nullptr};
+    const auto position = queue_.insert(queue_.end(), &w);
+    ++o.waiting;
+    ++queued_;
+    std::error_code ec = asio::error::operation_aborted;
+    if (state.cancelled() == asio::cancellation_type::none)
+      std::tie(ec) = co_await timer.async_wait(as_result);
+    if (w.queued) queue_.erase(position);
+    --o.waiting;
+    --queued_;
+    c = std::move(w.granted);
+    const bool cancelled = state.cancelled() != asio::cancellation_type::none;
+    if (!c || cancelled) {
+      if (c) give_back(std::move(c));
+      forget_if_unused(o);
+      out.ec = (ec == asio::error::operation_aborted || cancelled)
+                   ? make_error_code(asio::error::operation_aborted)
+                   : make_error_code(std::errc::timed_out);
+      co_return;
+    }
+  }
+  out.reused = c->used;
+  c->used = true;
+  out.connection = lease(c.release(), lease_return{shared_from_this()});
+}
+
+void pool_state::give_back(std::unique_ptr<pooled_connection> c) {
+  // Only a connection whose response was read to the end, kept alive, with
+  // no byte past it, serves another request. What the connection knows
+  // says so without a system call; take() looks at the socket later.
+  const bool reusable =
+      !closed_ && c->visit([](auto& link) { return link.is_idle() && link.received().empty(); });
+  if (!reusable) {
+    origin& o = *c->home;
+    discard(std::move(c));
+    serve_queue();
+    forget_if_unused(o);
+    return;
+  }
+  const auto now = clock::now();
+  c->idle_since = now;
+  next_expiry_ = std::min(next_expiry_, now + options.idle_timeout);
+  c->home->idle.push_back(std::move(c));
+  ++idle_;
+  if (now >= next_expiry_) sweep(now);
+  serve_queue();
+}
+
+// The expired idle connections closed, oldest first in each origin (they
+// are given back in time order); then when the next one expires.
+void pool_state::sweep(clock::time_point now) {
+  next_expiry_ = clock::time_point::max();
+  std::vector<origin*> visited;
+  for (auto& [key, o] : origins_) {
+    auto& idle = o->idle;
+    const auto kept =
+        std::find_if(idle.begin(), idle.end(), [&](const auto& c) { return !expired(*c, now); });
+    for (auto it = idle.begin(); it != kept; ++it) {
+      --idle_;
+      discard(std::move(*it));
+    }
+    idle.erase(idle.begin(), kept);
+    if (!idle.empty())
+      next_expiry_ = std::min(next_expiry_, idle.front()->idle_since + options.idle_timeout);
+    visited.push_back(o.get());
+  }
+  for (origin* o : visited) forget_if_unused(*o);
+}
+
+void pool_state::shut_down() {
+  closed_ = true;
+  std::vector<origin*> all;
+  for (auto& [key, o] : origins_) {
+    while (!o->idle.empty()) {
+      auto c = std::move(o->idle.back());
+      o->idle.pop_back();
+      --idle_;
+      discard(std::move(c));
+    }
+    all.push_back(o.get());
+  }
+  for (waiter* w : queue_) w->timer->cancel();
+  for (origin* o : all) forget_if_unused(*o);
+}
+
+pool_stats pool_state::stats() const noexcept {
+  pool_stats s;
+  s.open = open_.load(std::memory_order_relaxed);
+  s.idle = idle_.load(std::memory_order_relaxed);
+  s.in_use = s.open >= s.idle ? s.open - s.idle : 0;
+  s.queued = queued_.load(std::memory_order_relaxed);
+  s.requests = requests.load(std::memory_order_relaxed);
+  s.retries = retries.load(std::memory_order_relaxed);
+  return s;
+}
+
+}  // namespace httpc::detail

@@ -1,0 +1,254 @@
+#pragma once
+// What the pool's files share: the origins and their connections
+// (origins.cpp), one exchange on a leased connection (exchange.cpp), the
+// retry and redirect rules (policy.cpp), the request loop (pool.cpp), and
+// running an operation where the state it touches lives (hop.cpp).
+//
+// Where that is: the pool's executor itself when it runs one handler at a
+// time (a strand, or an io_context told it runs on one thread), else a
+// strand of it for the pool's state and one for each connection. A
+// request whose coroutine runs there already runs inline; from elsewhere
+// it hops (a coroutine spawned there per step).
+//
+// The seam between the pool and a connection is the exchange slot: a
+// request leases a slot of its origin (pool_state::acquire), runs one
+// exchange in it (run_exchange), and the lease's end gives the slot back
+// (pool_state::give_back). An HTTP/1.1 connection offers one slot, free
+// again once its response was read to the end.
+
+#include "httpc/pool.hpp"
+
+#include <asio/ssl/context.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/any_io_executor.hpp>
+
+#include <openssl/ssl.h>
+
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <list>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <tuple>
+#include <variant>
+#include <vector>
+
+namespace httpc::detail {
+
+using clock = std::chrono::steady_clock;
+
+// --- Running where the state lives (hop.cpp) ---------------------------------
+
+// The error an exception carries; anything but a system_error goes on.
+std::error_code error_from(const std::exception_ptr& failure);
+
+// Whether `executor` runs one handler at a time: a strand, or an io_context
+// whose concurrency hint says one thread (Asio then assumes one).
+bool runs_serially(const asio::any_io_executor& executor);
+
+// Runs `operation` on `where` and returns its error (a system_error it
+// threw); completes on the caller's executor. Inline when the caller runs
+// there already; else a cancellation of the caller reaches the operation
+// through `where`.
+asio::awaitable<std::error_code> run_on(const asio::any_io_executor& where, asio::awaitable<void> operation);
+
+// An awaited core operation, its exception as an error code.
+asio::awaitable<std::error_code> attempt(asio::awaitable<void> operation);
+
+template <class T>
+asio::awaitable<std::tuple<std::error_code, T>> attempt(asio::awaitable<T> operation) {
+  std::exception_ptr failure;
+  try {
+    co_return std::tuple{std::error_code{}, co_await std::move(operation)};
+  } catch (const std::system_error&) {
+    failure = std::current_exception();
+  }
+  co_return std::tuple{error_from(failure), T{}};
+}
+
+// --- Policy (policy.cpp) -----------------------------------------------------
+
+std::optional<std::string_view> find_header(const Headers& headers, std::string_view name) noexcept;
+bool is_redirect(int status) noexcept;
+// A redirect with this status turns the request into a GET without a body.
+bool becomes_get(int status, std::string_view method) noexcept;
+
+// --- Origins and their connections (origins.cpp) -----------------------------
+
+// TLS origins differ by their context's SSL_CTX, which the origin holds a
+// reference to: no other context can have that address while it exists.
+struct origin_key {
+  std::string scheme;
+  std::string host;
+  std::uint16_t port = 0;
+  const SSL_CTX* tls = nullptr;
+  auto operator<=>(const origin_key&) const = default;
+};
+
+struct origin;
+
+/// One connection of the pool, on `executor`: the pool's when that is
+/// serial, else a strand of its own. Over HTTP/1.1, one exchange slot.
+struct pooled_connection {
+  pooled_connection(const asio::any_io_executor& executor, origin* home, connection_options options,
+                    asio::ssl::context* tls);
+
+  template <class F>
+  decltype(auto) visit(F&& f) {
+    return std::visit([&](auto& c) -> decltype(auto) { return f(*c); }, link);
+  }
+
+  asio::any_io_executor executor;
+  origin* home;
+  connect_timings timings;
+  std::variant<std::unique_ptr<connection>, std::unique_ptr<tls_connection>> link;
+  clock::time_point idle_since;
+  bool used = false;  // served a request: a failure may be a stale keep-alive
+};
+
+struct ssl_ctx_release {
+  void operator()(SSL_CTX* context) const noexcept { SSL_CTX_free(context); }
+};
+
+struct origin {
+  origin_key key;
+  std::unique_ptr<SSL_CTX, ssl_ctx_release> tls;  // keeps key.tls from being reused
+  std::vector<std::unique_ptr<pooled_connection>> idle;  // most recently used last
+  std::size_t open = 0;                                   // idle, in use, connecting
+  std::size_t waiting = 0;
+};
+
+struct waiter {
+  origin* home = nullptr;
+  asio::ssl::context* tls = nullptr;  // the request's, for a new connection
+  bool fresh = false;
+  bool queued = true;
+  asio::steady_timer* timer = nullptr;
+  std::unique_ptr<pooled_connection> granted;
+};
+
+/// The state of a pool. The public members do not change after construction
+/// (the counters are atomic); the private ones are touched on `home` only,
+/// but for the stats counters, which stats() reads from any thread.
+class pool_state : public std::enable_shared_from_this<pool_state> {
+ public:
+  pool_state(const asio::any_io_executor& executor, pool_options options);
+
+  struct acquired {
+    std::error_code ec;
+    lease connection;
+    bool reused = false;
+  };
+
+  /// A slot of the origin of `target`: an idle connection, a new one, or
+  /// one given back while the request waited in the queue. `fresh`: never
+  /// a kept-alive one. On `home`.
+  asio::awaitable<void> acquire(const url& target, const request_options& request, bool fresh,
+                                acquired& out);
+  /// A slot back: kept when its connection can take another request. On `home`.
+  void give_back(std::unique_ptr<pooled_connection> c);
+  void shut_down();
+  pool_stats stats() const noexcept;
+
+  template <class Response>
+  asio::awaitable<std::error_code> perform(request_spec& spec, bool stream, Response& out,
+                                           request_timings& timings);
+
+  asio::any_io_executor executor;
+  const bool serial;          // `executor` runs one handler at a time
+  asio::any_io_executor home;  // where the private members live: `executor` or a strand of it
+  pool_options options;
+  std::atomic<std::uint64_t> retries{0};
+  std::atomic<std::uint64_t> requests{0};
+
+ private:
+  template <class Response>
+  asio::awaitable<std::error_code> perform_once(request_spec& spec, bool stream, Response& out,
+                                                request_timings& timings, clock::time_point start);
+  template <class Response>
+  asio::awaitable<void> perform_within(request_spec& spec, bool stream, Response& out,
+                                       request_timings& timings, clock::time_point start,
+                                       std::error_code& ec);
+  asio::awaitable<void> lease_slot(const url& target, const request_options& request, bool fresh,
+                                   acquired& out);
+
+  asio::ssl::context* context_for(const url& target, const request_options& request);
+  origin& origin_for(const url& target, asio::ssl::context* tls);
+  void forget_if_unused(origin& o);
+  std::unique_ptr<pooled_connection> take(origin& o, asio::ssl::context* tls, bool fresh);
+  std::unique_ptr<pooled_connection> create(origin& o, asio::ssl::context* tls);
+  void discard(std::unique_ptr<pooled_connection> c);
+  bool evict_idle();
+  void serve_queue();
+  void sweep(clock::time_point now);
+  bool expired(const pooled_connection& c, clock::time_point now) const noexcept {
+    return c.idle_since + options.idle_timeout <= now;
+  }
+
+  std::optional<asio::ssl::context> own_tls_;  // made for the first https origin; outlives them
+  std::map<origin_key, std::unique_ptr<origin>> origins_;
+  std::list<waiter*> queue_;
+  // No timer closes idle connections: none keeps the io_context running.
+  // A request or a connection given back past this sweeps them.
+  clock::time_point next_expiry_ = clock::time_point::max();
+  bool closed_ = false;
+  std::atomic<std::size_t> open_{0};
+  std::atomic<std::size_t> idle_{0};
+  std::atomic<std::size_t> queued_{0};
+};
+
+// --- One exchange (exchange.cpp) ---------------------------------------------
+
+/// One attempt of one request in one slot: what goes in, what comes out.
+struct exchange {
+  // In.
+  std::string_view method;
+  const url* target = nullptr;
+  request_body* body = nullptr;
+  const Headers* headers = nullptr;
+  const request_options* options = nullptr;
+  const connection_options* defaults = nullptr;  // the pool's, where options leave a timeout empty
+  bool stream = false;
+  bool may_redirect = false;
+  // Out.
+  std::error_code ec;
+  bool before_response = false;  // failed with no response byte received
+  bool wrote = false;            // some of the request may have reached the server
+  bool connected = false;        // this attempt made the connection
+  bool redirecting = false;      // a redirect to follow; its body is gone
+  clock::time_point head_at;
+  int status = 0;
+  std::string reason;
+  int version = 0;
+  Headers response_headers;
+  std::string body_text;
+  std::variant<std::monostate, response, tls_response> response_body;
+};
+
+/// Sends the request on the slot's connection (connecting it first when
+/// new) and reads the head; then the body (async_request), the head only
+/// (async_stream: the body stays in response_body), or a redirect's body
+/// to keep the connection. On the connection's executor.
+asio::awaitable<void> run_exchange(pooled_connection& slot, exchange& x);
+
+/// Whether a streaming response's body was read to the end already.
+bool body_finished(const std::variant<std::monostate, response, tls_response>& body) noexcept;
+
+// --- Policy (policy.cpp) -----------------------------------------------------
+
+/// A kept-alive connection the server closed meanwhile, found before any
+/// response byte: the request may go once more on a new connection.
+/// `resendable`: its body can be sent again.
+bool may_retry(const request_spec& spec, const exchange& x, bool reused, bool resendable) noexcept;
+
+/// Turns the request into the one a redirect asks for: `current` becomes
+/// the Location resolved against it; method, body and fields change as
+/// RFC 9110 §15.4 says. An error: the redirect is not followed.
+std::error_code follow_redirect(request_spec& spec, url& current, request_body& body, const exchange& x);
+
+}  // namespace httpc::detail
