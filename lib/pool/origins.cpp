@@ -13,15 +13,12 @@
 namespace httpc::detail {
 namespace {
 
-// A connection given back this recently is taken without a look at its
-// socket (a poll): the server that just kept it alive has hardly closed
-// it since, a look would race its FIN anyway, and the retry rule covers a
-// stale one. Longer idle, the look finds a close or stray bytes, at most
-// one poll per connection and millisecond.
-constexpr auto look_after = std::chrono::milliseconds(1);
-
-bool still_alive(pooled_connection& c, clock::time_point now) noexcept {
-  return now - c.idle_since < look_after || c.visit([](auto& link) { return link.is_reusable(); });
+// A connection is looked at (one poll) when it is taken, however recently
+// it was given back: a byte that came after its response, or a close, must
+// keep it from carrying another request (a stray response would be read as
+// the next one's). Give-back only checks what was already read.
+bool still_alive(pooled_connection& c) noexcept {
+  return c.visit([](auto& link) { return link.is_reusable(); });
 }
 
 }  // namespace
@@ -111,7 +108,7 @@ std::unique_ptr<pooled_connection> pool_state::take(origin& o, asio::ssl::contex
     auto c = std::move(o.idle.back());
     o.idle.pop_back();
     --idle_;
-    if (!expired(*c, now) && still_alive(*c, now)) return c;
+    if (!expired(*c, now) && still_alive(*c)) return c;
     discard(std::move(c));
   }
   const bool room_here = o.open < options.max_per_origin;
