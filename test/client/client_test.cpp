@@ -682,6 +682,18 @@ TEST_CASE("every httpc::error maps to its exception") {
     CHECK(e.partial == "abc");
     CHECK(e.expected == std::optional<std::size_t>(4));
   }
+  // A bad chunk inside a body spoils it: IncompleteRead with what was read.
+  httpc::detail::failure_context chunked;
+  chunked.in_body = true;
+  chunked.partial = "ab";
+  CHECK_THROWS_AS(httpc::detail::throw_error(error::bad_chunk, chunked), httpc::IncompleteRead);
+  CHECK_THROWS_WITH_AS(httpc::detail::throw_error(error::chunk_size_overflow, chunked),
+                       "IncompleteRead(2 bytes read)", httpc::IncompleteRead);
+  // A tunnel the proxy refused names its answer.
+  httpc::detail::failure_context refused;
+  refused.refusal = "403 Forbidden";
+  CHECK_THROWS_WITH_AS(httpc::detail::throw_error(error::tunnel_failed, refused),
+                       "Tunnel connection failed: 403 Forbidden", httpc::HTTPException);
 }
 
 // --- putrequest / putheader / endheaders / send -----------------------------------

@@ -1,0 +1,86 @@
+#pragma once
+// The facade's one adapter onto the core: a core connection, plain or TLS,
+// on an io_context of its own, and a call that runs one core operation on
+// it to its end on the calling thread. Timeouts are the core's: the facade
+// sets them in connection_options.
+
+#include <asio/io_context.hpp>
+#include <asio/ssl/context.hpp>
+
+#include <memory>
+#include <system_error>
+#include <utility>
+#include <variant>
+
+#include "httpc/connection.hpp"
+
+namespace httpc::detail {
+
+/// A core connection and the response last read from it.
+template <class Stream>
+struct core_exchange {
+  template <class... Args>
+  explicit core_exchange(Args&&... args) : connection(std::forward<Args>(args)...) {}
+
+  basic_connection<Stream> connection;
+  basic_response<Stream> response;
+};
+
+/// One core connection driven one blocking step at a time.
+class blocking_connection {
+ public:
+  /// A completion handler for a core operation: records its error code.
+  class completion {
+   public:
+    completion(std::error_code& result, bool& finished) noexcept
+        : result_(&result), finished_(&finished) {}
+    void operator()(std::error_code ec) const noexcept {
+      *result_ = ec;
+      *finished_ = true;
+    }
+
+   private:
+    std::error_code* result_;
+    bool* finished_;
+  };
+
+  /// A TLS connection when `tls_context` is set, else a plain one.
+  blocking_connection(const connection_options& options,
+                      std::shared_ptr<asio::ssl::context> tls_context);
+  blocking_connection(const blocking_connection&) = delete;
+  blocking_connection& operator=(const blocking_connection&) = delete;
+
+  /// Runs one core operation to its end: `start(exchange, done)` starts it
+  /// on the core_exchange with `done` as its handler, or with a handler of
+  /// its own that keeps the operation's value and then calls `done(ec)`.
+  /// The operation's error code.
+  template <class Start>
+  std::error_code run(Start start) {
+    std::error_code result;
+    bool finished = false;
+    io_.restart();
+    std::visit([&](auto& exchange) { start(exchange, completion(result, finished)); }, exchange_);
+    io_.run();
+    return result;
+  }
+
+  /// use(exchange), for what completes at once (is_open, close, done, ...).
+  template <class Use>
+  decltype(auto) with(Use use) {
+    return std::visit([&](auto& exchange) -> decltype(auto) { return use(exchange); }, exchange_);
+  }
+
+ private:
+  using exchange_type = std::variant<core_exchange<asio::ip::tcp::socket>,
+                                     core_exchange<asio::ssl::stream<asio::ip::tcp::socket>>>;
+
+  exchange_type make_exchange(const connection_options& options);
+
+  // The io_context is ours alone and runs only inside run(), so a caller
+  // on any thread, in any event loop or coroutine, cannot deadlock it.
+  asio::io_context io_{1};
+  std::shared_ptr<asio::ssl::context> tls_context_;  // outlives exchange_
+  exchange_type exchange_;
+};
+
+}  // namespace httpc::detail
