@@ -79,6 +79,10 @@ void response_state::read_ahead() {
   source.reset();
 }
 
+bool response_state::complete() {
+  return !closed && content_length && body_read == *content_length && (!source || source_done());
+}
+
 void response_state::fail(std::error_code ec, std::string partial) {
   close();
   failure_context context;
@@ -141,22 +145,19 @@ std::string HTTPResponse::getheader(std::string_view name, std::string_view defa
 
 bool HTTPResponse::isclosed() const noexcept { return !state_ || state_->closed; }
 
+// Appends the core's pieces as they come: the string grows with the bytes
+// that arrived, never zero-filled ahead of them.
 std::string HTTPResponse::read() {
   std::string body;
   if (isclosed()) return body;
   detail::response_state& s = *state_;
-  std::size_t got = 0;
   for (;;) {
-    if (body.size() - got < 4096) body.resize(got + 16 * 1024);
-    std::size_t n = 0;
-    if (const std::error_code ec = s.read_some(body.data() + got, body.size() - got, n)) {
-      body.resize(got);
-      s.fail(ec, std::move(body));
-    }
-    if (n == 0) break;
-    got += n;
+    std::string_view piece;
+    if (const std::error_code ec = s.next(piece)) s.fail(ec, std::move(body));
+    body.append(piece);
+    // A read more would only find the end; CPython stops here too.
+    if (piece.empty() || s.complete()) break;
   }
-  body.resize(got);
   s.close();
   return body;
 }
@@ -181,14 +182,8 @@ std::size_t HTTPResponse::readinto(std::span<char> buffer) {
     }
     got += n;
   }
-  // A Content-Length body read to its last byte: let the core see its end
-  // (it needs no input for that), so the connection is ready for a request.
-  if (!s.closed && s.source && s.content_length && s.body_read == *s.content_length) {
-    char spare = 0;
-    std::size_t n = 0;
-    if (const std::error_code ec = s.read_some(&spare, 1, n)) s.fail(ec, std::string(buffer.data(), got));
-    if (n == 0) s.close();
-  }
+  // As CPython, a Content-Length body read to its last byte closes the response.
+  if (s.complete()) s.close();
   return got;
 }
 

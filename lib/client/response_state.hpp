@@ -29,6 +29,9 @@ struct response_state {
   std::error_code next(std::string_view& piece);
   /// Reads the rest of the body into `ahead`, so the connection is free.
   void read_ahead();
+  /// A Content-Length body was handed out to its last byte, and the core
+  /// has ended it (it needs no input for that).
+  bool complete();
   /// Ends the body with the exception for `ec`; `partial`: the bytes the
   /// failing call read.
   [[noreturn]] void fail(std::error_code ec, std::string partial);
