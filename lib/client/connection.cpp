@@ -395,6 +395,7 @@ HTTPResponse HTTPConnection::getresponse() {
     out.reason_ = std::string(response.reason());
     out.version_ = response.version();
     Headers fields;
+    fields.reserve(response.fields().size());
     for (const auto field : response.fields())
       fields.emplace_back(std::string(field.name), std::string(field.value));
     if (debuglevel_ > 0) {
