@@ -4,6 +4,8 @@
 // it to its end on the calling thread. Timeouts are the core's: the facade
 // sets them in connection_options.
 
+#include <asio/bind_executor.hpp>
+#include <asio/execution/blocking.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ssl/context.hpp>
 
@@ -29,14 +31,42 @@ struct core_exchange {
 /// One core connection driven one blocking step at a time.
 class blocking_connection {
  public:
+  /// Runs a function at once, on the thread that hands it over.
+  struct inline_executor {
+    template <class Function>
+    void execute(Function&& function) const {
+      std::forward<Function>(function)();
+    }
+    // Asio posts a handler with blocking.never: a completion only records
+    // its result, so running it at once cannot nest or block anything, and
+    // spares the io_context a turn (an epoll_wait) per operation.
+    inline_executor require(asio::execution::blocking_t::never_t) const noexcept { return *this; }
+    friend bool operator==(const inline_executor&, const inline_executor&) noexcept { return true; }
+    friend bool operator!=(const inline_executor&, const inline_executor&) noexcept { return false; }
+  };
+
   /// A completion handler for a core operation: records its error code.
   class completion {
    public:
+    using executor_type = inline_executor;
+
     completion(std::error_code& result, bool& finished) noexcept
         : result_(&result), finished_(&finished) {}
     void operator()(std::error_code ec) const noexcept {
       *result_ = ec;
       *finished_ = true;
+    }
+    executor_type get_executor() const noexcept { return {}; }
+
+    /// A handler for an operation that completes with a value too:
+    /// `keep(value)`, then this one's error code.
+    template <class Keep>
+    auto keeping(Keep keep) const {
+      return asio::bind_executor(inline_executor{},
+                                 [done = *this, keep = std::move(keep)](std::error_code ec, auto value) mutable {
+                                   keep(std::move(value));
+                                   done(ec);
+                                 });
     }
 
    private:
@@ -51,9 +81,8 @@ class blocking_connection {
   blocking_connection& operator=(const blocking_connection&) = delete;
 
   /// Runs one core operation to its end: `start(exchange, done)` starts it
-  /// on the core_exchange with `done` as its handler, or with a handler of
-  /// its own that keeps the operation's value and then calls `done(ec)`.
-  /// The operation's error code.
+  /// on the core_exchange with `done` (or `done.keeping(...)`) as its
+  /// handler. The operation's error code.
   template <class Start>
   std::error_code run(Start start) {
     std::error_code result;

@@ -370,10 +370,8 @@ HTTPResponse HTTPConnection::getresponse() {
     throw ResponseNotReady(state_name(state_ == request_state::sent));
   if (!core_) throw NotConnected("not connected");
   const std::error_code ec = core_->run([](auto& exchange, auto done) {
-    exchange.connection.async_getresponse([&exchange, done](std::error_code e, auto response) {
-      exchange.response = std::move(response);
-      done(e);
-    });
+    exchange.connection.async_getresponse(
+        done.keeping([&exchange](auto response) { exchange.response = std::move(response); }));
   });
   if (ec) {
     // Copied: close() below may let the core reuse its buffer.

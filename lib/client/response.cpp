@@ -19,10 +19,7 @@ namespace detail {
 
 std::error_code response_state::pull(std::string_view& piece) {
   return source->run([&piece](auto& exchange, auto done) {
-    exchange.response.async_next([&piece, done](std::error_code ec, std::string_view next) {
-      piece = next;
-      done(ec);
-    });
+    exchange.response.async_next(done.keeping([&piece](std::string_view next) { piece = next; }));
   });
 }
 
@@ -43,10 +40,7 @@ std::error_code response_state::read_some(char* data, std::size_t size, std::siz
     // Straight into `data`: the core reads a large body there from the socket.
     ec = source->run([&](auto& exchange, auto done) {
       exchange.response.async_read_some(asio::buffer(data, size),
-                                        [&got, done](std::error_code e, std::size_t n) {
-                                          got = n;
-                                          done(e);
-                                        });
+                                        done.keeping([&got](std::size_t n) { got = n; }));
     });
   }
   body_read += got;
