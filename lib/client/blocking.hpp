@@ -50,28 +50,23 @@ class blocking_connection {
    public:
     using executor_type = inline_executor;
 
-    completion(std::error_code& result, bool& finished) noexcept
-        : result_(&result), finished_(&finished) {}
-    void operator()(std::error_code ec) const noexcept {
-      *result_ = ec;
-      *finished_ = true;
-    }
+    explicit completion(std::error_code& result) noexcept : result_(&result) {}
+    void operator()(std::error_code ec) const noexcept { *result_ = ec; }
     executor_type get_executor() const noexcept { return {}; }
 
     /// A handler for an operation that completes with a value too:
     /// `keep(value)`, then this one's error code.
     template <class Keep>
     auto keeping(Keep keep) const {
-      return asio::bind_executor(inline_executor{},
-                                 [done = *this, keep = std::move(keep)](std::error_code ec, auto value) mutable {
-                                   keep(std::move(value));
-                                   done(ec);
-                                 });
+      auto handler = [done = *this, keep = std::move(keep)](std::error_code ec, auto value) mutable {
+        keep(std::move(value));
+        done(ec);
+      };
+      return asio::bind_executor(inline_executor{}, std::move(handler));
     }
 
    private:
     std::error_code* result_;
-    bool* finished_;
   };
 
   /// A TLS connection when `tls_context` is set, else a plain one.
@@ -86,9 +81,9 @@ class blocking_connection {
   template <class Start>
   std::error_code run(Start start) {
     std::error_code result;
-    bool finished = false;
     io_.restart();
-    std::visit([&](auto& exchange) { start(exchange, completion(result, finished)); }, exchange_);
+    std::visit([&](auto& exchange) { start(exchange, completion(result)); }, exchange_);
+    // Until no work is left: the operation has completed by then.
     io_.run();
     return result;
   }
