@@ -139,19 +139,38 @@ std::string HTTPResponse::getheader(std::string_view name, std::string_view defa
 
 bool HTTPResponse::isclosed() const noexcept { return !state_ || state_->closed; }
 
-// Appends the core's pieces as they come: the string grows with the bytes
-// that arrived, never zero-filled ahead of them.
 std::string HTTPResponse::read() {
   std::string body;
   if (isclosed()) return body;
   detail::response_state& s = *state_;
-  for (;;) {
-    std::string_view piece;
-    if (const std::error_code ec = s.next(piece)) s.fail(ec, std::move(body));
-    body.append(piece);
-    // A read more would only find the end; CPython stops here too.
-    if (piece.empty() || s.complete()) break;
+  // What the core holds (often the whole of a small body) comes as a view,
+  // copied once: nothing is zero-filled for it.
+  std::string_view first;
+  if (const std::error_code ec = s.next(first)) s.fail(ec, std::move(body));
+  if (first.empty() || s.complete()) {
+    body.assign(first);
+    s.close();
+    return body;
   }
+  // More is coming: it goes from the socket straight into the string, which
+  // grows with the bytes received in 16 KiB steps, each zero-filled only
+  // when it takes 4 KiB or more. (Gathering pieces through the core's buffer
+  // instead costs a copy, and its reallocations made glibc give the pages
+  // back and fault them in again for every 64 KiB body.)
+  body.resize(std::max<std::size_t>(16 * 1024, first.size()));
+  std::memcpy(body.data(), first.data(), first.size());
+  std::size_t got = first.size();
+  for (;;) {
+    if (body.size() - got < 4096) body.resize(got + 16 * 1024);
+    std::size_t n = 0;
+    if (const std::error_code ec = s.read_some(body.data() + got, body.size() - got, n)) {
+      body.resize(got);
+      s.fail(ec, std::move(body));
+    }
+    got += n;
+    if (n == 0 || s.complete()) break;
+  }
+  body.resize(got);
   s.close();
   return body;
 }

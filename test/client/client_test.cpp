@@ -462,6 +462,27 @@ TEST_CASE("IncompleteRead from the read that meets a close inside a Content-Leng
     CHECK(r.isclosed());
     CHECK(r.read().empty());
   }
+  SUBCASE("read() of a body larger than the receive buffer, cut off") {
+    // Past the first piece, read() goes from the socket into its string:
+    // the partial bytes are all of them, in order, none zero-filled.
+    std::string sent;
+    for (int i = 0; sent.size() < 40000; ++i) sent += std::to_string(i) + ',';
+    script_server server;
+    server.on_connection({step::read_request(),
+                          step::send("HTTP/1.1 200 OK\r\nContent-Length: 50000\r\n\r\n" + sent),
+                          step::close()});
+    httpc::HTTPConnection conn("127.0.0.1", server.port());
+    conn.request("GET", "/");
+    auto r = conn.getresponse();
+    try {
+      (void)r.read();
+      FAIL("no exception");
+    } catch (const httpc::IncompleteRead& e) {
+      CHECK(e.partial == sent);
+      CHECK(e.expected == std::optional<std::size_t>(50000 - sent.size()));
+    }
+    CHECK(r.isclosed());
+  }
   SUBCASE("read(amt) after an earlier read") {
     script_server server;
     server.on_connection({step::read_request(),
