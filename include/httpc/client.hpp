@@ -131,16 +131,19 @@ struct failure_context {
   std::string_view received;               ///< bad_status_line: the bytes received (first line used)
   std::string partial;                     ///< incomplete_body: the failing read's bytes
   std::optional<std::size_t> expected;     ///< incomplete_body: bytes still missing
+  bool in_body = false;                    ///< met reading a body: a bad chunk is IncompleteRead
+  std::string_view refusal;                ///< tunnel_failed: the proxy's status and reason
 };
 
 /// The one mapping from an error code to the facade's exceptions:
 /// httpc::error values as httpc/error.hpp documents them (illegal method,
-/// field name or value: std::invalid_argument); any other code (the OS's,
+/// field name or value: std::invalid_argument; a refused tunnel:
+/// HTTPException "Tunnel connection failed: ..."); any other code (the OS's,
 /// OpenSSL's, std::errc::timed_out): std::system_error.
 [[noreturn]] void throw_error(std::error_code ec, failure_context context = {});
 
 struct response_state;
-class channel;
+class blocking_connection;
 
 }  // namespace detail
 
@@ -243,7 +246,6 @@ class HTTPResponse {
  private:
   friend class HTTPConnection;
   explicit HTTPResponse(std::shared_ptr<detail::response_state> state) noexcept;
-  std::size_t fill(char* data, std::size_t size, std::string* grow);
 
   std::shared_ptr<detail::response_state> state_;
   int status_ = 0;
@@ -337,7 +339,6 @@ class HTTPConnection {
   }
   void putheader_values(std::string_view header, std::span<const std::string_view> values);
   request_head begin_request(std::string_view method, std::string_view url);
-  detail::channel& open_channel();
   void prepare_to_send();
   void send_output(Body& body, bool encode_chunked);
   void write(std::string_view data);
@@ -349,7 +350,7 @@ class HTTPConnection {
   ConnectionOptions options_;
   std::optional<TLSOptions> tls_;
   std::shared_ptr<asio::ssl::context> tls_context_;  // what tls_ resolves to
-  std::shared_ptr<detail::channel> channel_;
+  std::shared_ptr<detail::blocking_connection> core_;
   std::shared_ptr<detail::response_state> response_;  // the last one, while not closed
   request_state state_ = request_state::idle;
   std::string method_;

@@ -462,6 +462,27 @@ TEST_CASE("IncompleteRead from the read that meets a close inside a Content-Leng
     CHECK(r.isclosed());
     CHECK(r.read().empty());
   }
+  SUBCASE("read() of a body larger than the receive buffer, cut off") {
+    // Past the first piece, read() goes from the socket into its string:
+    // the partial bytes are all of them, in order, none zero-filled.
+    std::string sent;
+    for (int i = 0; sent.size() < 40000; ++i) sent += std::to_string(i) + ',';
+    script_server server;
+    server.on_connection({step::read_request(),
+                          step::send("HTTP/1.1 200 OK\r\nContent-Length: 50000\r\n\r\n" + sent),
+                          step::close()});
+    httpc::HTTPConnection conn("127.0.0.1", server.port());
+    conn.request("GET", "/");
+    auto r = conn.getresponse();
+    try {
+      (void)r.read();
+      FAIL("no exception");
+    } catch (const httpc::IncompleteRead& e) {
+      CHECK(e.partial == sent);
+      CHECK(e.expected == std::optional<std::size_t>(50000 - sent.size()));
+    }
+    CHECK(r.isclosed());
+  }
   SUBCASE("read(amt) after an earlier read") {
     script_server server;
     server.on_connection({step::read_request(),
@@ -682,6 +703,18 @@ TEST_CASE("every httpc::error maps to its exception") {
     CHECK(e.partial == "abc");
     CHECK(e.expected == std::optional<std::size_t>(4));
   }
+  // A bad chunk inside a body spoils it: IncompleteRead with what was read.
+  httpc::detail::failure_context chunked;
+  chunked.in_body = true;
+  chunked.partial = "ab";
+  CHECK_THROWS_AS(httpc::detail::throw_error(error::bad_chunk, chunked), httpc::IncompleteRead);
+  CHECK_THROWS_WITH_AS(httpc::detail::throw_error(error::chunk_size_overflow, chunked),
+                       "IncompleteRead(2 bytes read)", httpc::IncompleteRead);
+  // A tunnel the proxy refused names its answer.
+  httpc::detail::failure_context refused;
+  refused.refusal = "403 Forbidden";
+  CHECK_THROWS_WITH_AS(httpc::detail::throw_error(error::tunnel_failed, refused),
+                       "Tunnel connection failed: 403 Forbidden", httpc::HTTPException);
 }
 
 // --- putrequest / putheader / endheaders / send -----------------------------------

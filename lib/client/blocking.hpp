@@ -1,0 +1,110 @@
+#pragma once
+// The facade's one adapter onto the core: a core connection, plain or TLS,
+// on an io_context of its own, and a call that runs one core operation on
+// it to its end on the calling thread. Timeouts are the core's: the facade
+// sets them in connection_options.
+
+#include <asio/bind_executor.hpp>
+#include <asio/execution/blocking.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ssl/context.hpp>
+
+#include <memory>
+#include <system_error>
+#include <utility>
+#include <variant>
+
+#include "httpc/connection.hpp"
+
+namespace httpc::detail {
+
+/// A core connection and the response last read from it.
+template <class Stream>
+struct core_exchange {
+  template <class... Args>
+  explicit core_exchange(Args&&... args) : connection(std::forward<Args>(args)...) {}
+
+  basic_connection<Stream> connection;
+  basic_response<Stream> response;
+};
+
+/// One core connection driven one blocking step at a time.
+class blocking_connection {
+ public:
+  /// Runs a function at once, on the thread that hands it over.
+  struct inline_executor {
+    template <class Function>
+    void execute(Function&& function) const {
+      std::forward<Function>(function)();
+    }
+    // Asio posts a handler with blocking.never: a completion only records
+    // its result, so running it at once cannot nest or block anything, and
+    // spares the io_context a turn (an epoll_wait) per operation.
+    inline_executor require(asio::execution::blocking_t::never_t) const noexcept { return *this; }
+    friend bool operator==(const inline_executor&, const inline_executor&) noexcept { return true; }
+    friend bool operator!=(const inline_executor&, const inline_executor&) noexcept { return false; }
+  };
+
+  /// A completion handler for a core operation: records its error code.
+  class completion {
+   public:
+    using executor_type = inline_executor;
+
+    explicit completion(std::error_code& result) noexcept : result_(&result) {}
+    void operator()(std::error_code ec) const noexcept { *result_ = ec; }
+    executor_type get_executor() const noexcept { return {}; }
+
+    /// A handler for an operation that completes with a value too:
+    /// `keep(value)`, then this one's error code.
+    template <class Keep>
+    auto keeping(Keep keep) const {
+      auto handler = [done = *this, keep = std::move(keep)](std::error_code ec, auto value) mutable {
+        keep(std::move(value));
+        done(ec);
+      };
+      return asio::bind_executor(inline_executor{}, std::move(handler));
+    }
+
+   private:
+    std::error_code* result_;
+  };
+
+  /// A TLS connection when `tls_context` is set, else a plain one.
+  blocking_connection(const connection_options& options,
+                      std::shared_ptr<asio::ssl::context> tls_context);
+  blocking_connection(const blocking_connection&) = delete;
+  blocking_connection& operator=(const blocking_connection&) = delete;
+
+  /// Runs one core operation to its end: `start(exchange, done)` starts it
+  /// on the core_exchange with `done` (or `done.keeping(...)`) as its
+  /// handler. The operation's error code.
+  template <class Start>
+  std::error_code run(Start start) {
+    std::error_code result;
+    io_.restart();
+    std::visit([&](auto& exchange) { start(exchange, completion(result)); }, exchange_);
+    // Until no work is left: the operation has completed by then.
+    io_.run();
+    return result;
+  }
+
+  /// use(exchange), for what completes at once (is_open, close, done, ...).
+  template <class Use>
+  decltype(auto) with(Use use) {
+    return std::visit([&](auto& exchange) -> decltype(auto) { return use(exchange); }, exchange_);
+  }
+
+ private:
+  using exchange_type = std::variant<core_exchange<asio::ip::tcp::socket>,
+                                     core_exchange<asio::ssl::stream<asio::ip::tcp::socket>>>;
+
+  exchange_type make_exchange(const connection_options& options);
+
+  // The io_context is ours alone and runs only inside run(), so a caller
+  // on any thread, in any event loop or coroutine, cannot deadlock it.
+  asio::io_context io_{1};
+  std::shared_ptr<asio::ssl::context> tls_context_;  // outlives exchange_
+  exchange_type exchange_;
+};
+
+}  // namespace httpc::detail
