@@ -83,9 +83,8 @@ struct connection_options {
   std::size_t max_interim_responses = 5;
   std::optional<asio::ip::tcp::endpoint> source_address;     ///< bind before connecting
   /// The receive buffer's start size: it grows for a large head or a fast
-  /// body, and comes back to this once a response is read. 2 KiB: most
-  /// heads, with a small body, come in one read, and a thousand idle
-  /// connections hold little (httpc/reader.hpp).
+  /// body, and comes back to this once a response is read (1 KiB: see
+  /// httpc/reader.hpp).
   std::size_t receive_buffer_size = response_reader::default_start_size;
   /// TLS: verify the peer's certificate chain against the context's trust
   /// store. Off, with verify_host_name off too: the context's own verify mode
