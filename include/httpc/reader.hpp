@@ -73,17 +73,28 @@ class response_reader {
   /// bytes end here.
   std::span<char> prepare();
   /// `n` bytes were read into the room `prepare()` gave.
-  void commit(std::size_t n) noexcept;
+  void commit(std::size_t n) noexcept {
+    end_ += n;
+    // A body read that took all the room: more was likely waiting.
+    filled_ = end_ == capacity_ && parser_.head_done();
+  }
 
   /// Runs the parser over the unparsed bytes and drops what it consumed. A
   /// `body` event's `parser().body()` stays valid until the next
   /// `prepare()`; a `head` event's head stays where it is until `reset()`.
-  parse_result parse(std::error_code& ec) noexcept;
+  parse_result parse(std::error_code& ec) noexcept {
+    const parse_result result = parser_.parse(unparsed(), ec);
+    if (result.event == parse_event::head && result.consumed != 0) keep_head(result.consumed);
+    start_ += result.consumed;
+    return result;
+  }
 
   /// Takes a grown buffer back to its start size when it holds nothing
   /// unparsed and not the head (views of body bytes end here). For a
   /// response that is done: an idle connection keeps only the start size.
-  void shrink() noexcept;
+  void shrink() noexcept {
+    if (capacity_ > start_size_) release();
+  }
 
   /// The bytes read and not parsed yet.
   std::string_view unparsed() const noexcept { return {buffer_.get() + start_, end_ - start_}; }
@@ -96,6 +107,8 @@ class response_reader {
 
  private:
   void grow();
+  void keep_head(std::size_t size) noexcept;
+  void release() noexcept;
 
   response_parser parser_;
   std::size_t start_size_;

@@ -311,25 +311,23 @@ parse_result response_parser::parse_head(std::string_view input, std::error_code
       return start_simple_response(input);
   }
   if (scanned_ == 0 || scan_lines(input) != scan_result::nothing_new) {
+    if (progress_.next_line == 0 && !folds_.empty()) folds_.clear();
+    const std::size_t folds_size = folds_.size();
     detail::head_result head;
-    if (progress_.next_line == 0) {
-      if (!folds_.empty()) folds_.clear();
-    } else {
-      static_cast<detail::scan_progress&>(head) = progress_;
-      head.framing.review = true;  // for the lines taken before
-    }
     // The field index grows, doubling up to max_fields, when a head fills
     // it: the scan starts again from where this call started.
-    const detail::head_result start = head;
-    const std::size_t folds_size = folds_.size();
     for (;;) {
+      if (progress_.next_line != 0) {
+        static_cast<detail::scan_progress&>(head) = progress_;
+        head.framing.review = true;  // for the lines taken before
+      }
       detail::active_head_parser(section_request(input, fields_.data(), fields_.size(), folds_), head);
       if (head.status != detail::head_status::failed || head.failure != error::too_many_headers ||
           fields_.size() == options_.max_fields)
         break;
       fields_.resize(std::min(options_.max_fields, fields_.size() * 2));
       folds_.resize(folds_size);
-      head = start;
+      head = {};
     }
     switch (head.status) {
       case detail::head_status::complete:

@@ -42,24 +42,15 @@ std::span<char> response_reader::prepare() {
   return {buffer_.get() + end_, capacity_ - end_};
 }
 
-void response_reader::commit(std::size_t n) noexcept {
-  end_ += n;
-  // A body read that took all the room: more was likely waiting.
-  filled_ = end_ == capacity_ && parser_.head_done();
+// The final head (not an HTTP/0.9 one, which has none) stays below floor_.
+void response_reader::keep_head(std::size_t size) noexcept {
+  head_ = {buffer_.get() + start_, size};
+  floor_ = start_ + size;
 }
 
-parse_result response_reader::parse(std::error_code& ec) noexcept {
-  const parse_result result = parser_.parse(unparsed(), ec);
-  if (result.event == parse_event::head && result.consumed != 0) {  // not HTTP/0.9
-    head_ = {buffer_.get() + start_, result.consumed};
-    floor_ = start_ + result.consumed;
-  }
-  start_ += result.consumed;
-  return result;
-}
-
-void response_reader::shrink() noexcept {
-  if (capacity_ <= start_size_ || start_ != end_ || floor_ != 0) return;
+// shrink() for a grown buffer.
+void response_reader::release() noexcept {
+  if (start_ != end_ || floor_ != 0) return;
   // Allocated again, at the start size, by the next prepare().
   buffer_.reset();
   capacity_ = start_ = end_ = 0;
