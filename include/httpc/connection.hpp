@@ -20,7 +20,6 @@
 #include <asio/any_io_executor.hpp>    // the executor type of a connection
 #include <asio/experimental/as_tuple.hpp>  // error codes instead of exceptions inside
 #include <asio/awaitable.hpp>          // asio::awaitable, the default result
-#include <asio/co_spawn.hpp>           // runs an operation for a completion token
 #include <asio/ip/tcp.hpp>             // the socket, the resolver
 #include <asio/ssl/context.hpp>        // the TLS context
 #include <asio/ssl/stream.hpp>         // the TLS stream
@@ -41,6 +40,7 @@
 #include <type_traits>                 // std::is_same_v
 #include <utility>                     // std::move
 
+#include "httpc/detail/completion.hpp"
 #include "httpc/detail/tls_pipe.hpp"
 #include "httpc/error.hpp"
 #include "httpc/fields.hpp"
@@ -129,33 +129,6 @@ template <class Stream>
 class basic_response;
 
 namespace detail {
-/// How an operation ends: with its error code beside its value (for a
-/// completion handler, or an operation that calls another) ...
-struct return_errors {
-  using status_type = std::error_code;
-  template <class T>
-  using value_type = std::tuple<std::error_code, T>;
-  static std::error_code status(std::error_code ec) noexcept { return ec; }
-  template <class T>
-  static std::tuple<std::error_code, T> value(std::error_code ec, T value) {
-    return {ec, std::move(value)};
-  }
-};
-/// ... or with an exception, for a caller who awaits it.
-struct throw_errors {
-  using status_type = void;
-  template <class T>
-  using value_type = T;
-  static void status(std::error_code ec) {
-    if (ec) throw std::system_error(ec);
-  }
-  template <class T>
-  static T value(std::error_code ec, T value) {
-    if (ec) throw std::system_error(ec);
-    return value;
-  }
-};
-
 /// Where a tunnel leads, and the CONNECT request that asks for it.
 struct tunnel_plan {
   std::string host;

@@ -2,10 +2,6 @@
 // Out-of-line bodies of basic_connection and basic_response. Both stream
 // types are instantiated once, in lib/core/connection.cpp.
 
-#include <asio/associated_cancellation_slot.hpp>
-#include <asio/associated_executor.hpp>
-#include <asio/bind_cancellation_slot.hpp>
-#include <asio/bind_executor.hpp>
 #include <asio/ip/address.hpp>
 #include <asio/write.hpp>
 #include <openssl/x509v3.h>
@@ -13,91 +9,14 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
-#include <exception>
 #include <string>
 #include <utility>
 
 namespace httpc {
 namespace detail {
 
-template <class Token>
-inline constexpr bool is_default_token = std::is_same_v<std::decay_t<Token>, asio::use_awaitable_t<>>;
-
+// An Asio operation's error code beside its result, for co_await.
 inline constexpr auto as_result = asio::experimental::as_tuple(asio::use_awaitable);
-
-// For an awaiting caller: the operation's error becomes an exception.
-inline asio::awaitable<void> throw_on_error(asio::awaitable<std::error_code> operation) {
-  if (const std::error_code ec = co_await std::move(operation)) throw std::system_error(ec);
-}
-
-template <class T>
-asio::awaitable<T> throw_on_error(asio::awaitable<std::tuple<std::error_code, T>> operation) {
-  auto [ec, value] = co_await std::move(operation);
-  if (ec) throw std::system_error(ec);
-  co_return std::move(value);
-}
-
-// For any other completion token: the operation runs as its own coroutine
-// and completes the handler with Asio's (error_code[, value]) signature,
-// keeping the handler's executor and cancellation slot.
-template <class Handler, class Executor, class Operation, class Complete>
-void spawn_for_handler(Handler handler, const Executor& executor, Operation operation,
-                       Complete complete) {
-  auto slot = asio::get_associated_cancellation_slot(handler);
-  auto handler_executor = asio::get_associated_executor(handler, executor);
-  asio::co_spawn(
-      executor, std::move(operation),
-      asio::bind_cancellation_slot(
-          slot, asio::bind_executor(handler_executor,
-                                    [handler = std::move(handler), complete](
-                                        std::exception_ptr failure, auto result) mutable {
-                                      if (failure) std::rethrow_exception(failure);
-                                      complete(std::move(handler), std::move(result));
-                                    })));
-}
-
-template <class Executor, class Token>
-auto run(const Executor& executor, asio::awaitable<std::error_code> operation, Token&& token) {
-  return asio::async_initiate<Token, void(std::error_code)>(
-      [](auto handler, const Executor& executor, asio::awaitable<std::error_code> operation) {
-        spawn_for_handler(std::move(handler), executor, std::move(operation),
-                          [](auto handler, std::error_code ec) { std::move(handler)(ec); });
-      },
-      token, executor, std::move(operation));
-}
-
-template <class T, class Executor, class Token>
-auto run(const Executor& executor, asio::awaitable<std::tuple<std::error_code, T>> operation,
-         Token&& token) {
-  return asio::async_initiate<Token, void(std::error_code, T)>(
-      [](auto handler, const Executor& executor,
-         asio::awaitable<std::tuple<std::error_code, T>> operation) {
-        spawn_for_handler(std::move(handler), executor, std::move(operation),
-                          [](auto handler, std::tuple<std::error_code, T> result) {
-                            std::move(handler)(std::get<0>(result), std::move(std::get<1>(result)));
-                          });
-      },
-      token, executor, std::move(operation));
-}
-
-template <class Executor, class Operation, class Token>
-auto complete(const Executor& executor, Operation operation, Token&& token) {
-  if constexpr (is_default_token<Token>)
-    return throw_on_error(std::move(operation));
-  else
-    return run(executor, std::move(operation), std::forward<Token>(token));
-}
-
-// As complete(), for the operations of every request, which end as the
-// policy says: an awaiting caller's operation throws by itself, with no
-// coroutine frame around it to turn its error code into an exception.
-template <class Executor, class Token, class Make>
-auto complete_op(const Executor& executor, Token&& token, Make make) {
-  if constexpr (is_default_token<Token>)
-    return make.template operator()<throw_errors>();
-  else
-    return run(executor, make.template operator()<return_errors>(), std::forward<Token>(token));
-}
 
 // Standalone Asio 1.22 reports OS errors in a category of its own that maps
 // to no std::errc; the OS's own category does. A cancellation stays Asio's
