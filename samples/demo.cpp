@@ -1,10 +1,14 @@
 // Parses a canned stream of three pipelined responses, delivered in small
 // uneven pieces as a socket would deliver them, and prints what the parser
-// finds: the incremental, zero-copy use of <httpc/parser.hpp>.
+// finds: the incremental, zero-copy use of <httpc/parser.hpp> through its
+// receive buffer, <httpc/reader.hpp>.
 
-#include <httpc/parser.hpp>
+#include <httpc/reader.hpp>
 
+#include <algorithm>
 #include <cstddef>
+#include <cstring>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -38,8 +42,8 @@ constexpr std::string_view stream =
 }  // namespace
 
 int main() {
-  httpc::response_parser parser;
-  std::string buffer;  // received, not yet consumed
+  httpc::response_reader reader;
+  const httpc::response_parser& parser = reader.parser();
   std::string body;
   std::size_t delivered = 0;
   int responses = 0;
@@ -49,15 +53,18 @@ int main() {
   // then lets the parser take all it can.
   while (responses < 3) {
     if (delivered < stream.size()) {
-      const auto piece = stream.substr(delivered, 11);
-      buffer += piece;
-      delivered += piece.size();
+      const std::span<char> room = reader.prepare();
+      const std::size_t n = std::min({room.size(), stream.size() - delivered, std::size_t{11}});
+      std::memcpy(room.data(), stream.data() + delivered, n);
+      reader.commit(n);
+      delivered += n;
     } else {
       closed = true;
     }
     for (;;) {
       std::error_code ec;
-      const auto result = closed && buffer.empty() ? parser.finish(ec) : parser.parse(buffer, ec);
+      const auto result =
+          closed && reader.unparsed().empty() ? reader.parser().finish(ec) : reader.parse(ec);
       if (ec) {
         fmt::print("error: {}\n", ec.message());
         return 1;
@@ -81,13 +88,11 @@ int main() {
           fmt::print("  connection {}\n", parser.keep_alive() ? "kept alive" : "closes");
           body.clear();
           ++responses;
-          parser.reset();
+          reader.reset();
           break;
         case httpc::parse_event::need_more:
           break;
       }
-      // Views into the buffer are used above, before the bytes are dropped.
-      buffer.erase(0, result.consumed);
       if (result.event == httpc::parse_event::need_more || responses == 3) break;
     }
   }

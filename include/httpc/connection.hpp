@@ -20,7 +20,6 @@
 #include <asio/any_io_executor.hpp>    // the executor type of a connection
 #include <asio/experimental/as_tuple.hpp>  // error codes instead of exceptions inside
 #include <asio/awaitable.hpp>          // asio::awaitable, the default result
-#include <asio/co_spawn.hpp>           // runs an operation for a completion token
 #include <asio/ip/tcp.hpp>             // the socket, the resolver
 #include <asio/ssl/context.hpp>        // the TLS context
 #include <asio/ssl/stream.hpp>         // the TLS stream
@@ -31,8 +30,9 @@
 #include <cstdint>                     // std::uint16_t
 #include <functional>                  // std::function, the streaming body source
 #include <limits>                      // the default body limit
-#include <memory>                      // std::unique_ptr, the receive buffer
+#include <memory>                      // std::shared_ptr, the timer's state
 #include <optional>                    // optional settings and lookups
+#include <span>                        // the receive buffer's room
 #include <string>                      // bodies, the host
 #include <string_view>                 // views into the receive buffer
 #include <system_error>                // std::error_code
@@ -40,10 +40,12 @@
 #include <type_traits>                 // std::is_same_v
 #include <utility>                     // std::move
 
+#include "httpc/detail/completion.hpp"
 #include "httpc/detail/tls_pipe.hpp"
 #include "httpc/error.hpp"
 #include "httpc/fields.hpp"
 #include "httpc/parser.hpp"
+#include "httpc/reader.hpp"
 #include "httpc/serializer.hpp"
 
 namespace httpc {
@@ -80,7 +82,10 @@ struct connection_options {
   /// net/http: 100 Continue, 103 Early Hints and a few 102 fit.
   std::size_t max_interim_responses = 5;
   std::optional<asio::ip::tcp::endpoint> source_address;     ///< bind before connecting
-  std::size_t receive_buffer_size = 16 * 1024;               ///< grows up to the head limit
+  /// The receive buffer's start size: it grows for a large head or a fast
+  /// body, and comes back to this once a response is read (1 KiB: see
+  /// httpc/reader.hpp).
+  std::size_t receive_buffer_size = response_reader::default_start_size;
   /// TLS: verify the peer's certificate chain against the context's trust
   /// store. Off, with verify_host_name off too: the context's own verify mode
   /// decides.
@@ -124,33 +129,6 @@ template <class Stream>
 class basic_response;
 
 namespace detail {
-/// How an operation ends: with its error code beside its value (for a
-/// completion handler, or an operation that calls another) ...
-struct return_errors {
-  using status_type = std::error_code;
-  template <class T>
-  using value_type = std::tuple<std::error_code, T>;
-  static std::error_code status(std::error_code ec) noexcept { return ec; }
-  template <class T>
-  static std::tuple<std::error_code, T> value(std::error_code ec, T value) {
-    return {ec, std::move(value)};
-  }
-};
-/// ... or with an exception, for a caller who awaits it.
-struct throw_errors {
-  using status_type = void;
-  template <class T>
-  using value_type = T;
-  static void status(std::error_code ec) {
-    if (ec) throw std::system_error(ec);
-  }
-  template <class T>
-  static T value(std::error_code ec, T value) {
-    if (ec) throw std::system_error(ec);
-    return value;
-  }
-};
-
 /// Where a tunnel leads, and the CONNECT request that asks for it.
 struct tunnel_plan {
   std::string host;
@@ -173,7 +151,8 @@ class basic_connection {
   // Defined here: clang 14 matches no out-of-line constrained constructor.
   explicit basic_connection(const executor_type& executor, connection_options options = {})
     requires(!is_tls)
-      : executor_(executor), options_(std::move(options)), timer_(executor), parser_(options_.parser) {}
+      : executor_(executor), options_(std::move(options)), timer_(executor),
+        reader_(options_.parser, options_.receive_buffer_size) {}
   basic_connection(const executor_type& executor, asio::ssl::context& context,
                    connection_options options = {})
     requires(is_tls)
@@ -181,7 +160,7 @@ class basic_connection {
         options_(std::move(options)),
         tls_context_(&context),
         timer_(executor),
-        parser_(options_.parser) {}
+        reader_(options_.parser, options_.receive_buffer_size) {}
   basic_connection(const basic_connection&) = delete;
   basic_connection& operator=(const basic_connection&) = delete;
   ~basic_connection();
@@ -207,7 +186,7 @@ class basic_connection {
   /// The bytes received and not consumed yet. After a failed
   /// async_getresponse they begin with the head as received (the facade's
   /// BadStatusLine reports its first line); valid until the next operation.
-  std::string_view received() const noexcept { return buffered(); }
+  std::string_view received() const noexcept { return reader_.unparsed(); }
 
   /// Resolves `host`, connects to its addresses in turn, and for TLS does the
   /// handshake with SNI (names only, RFC 6066), ALPN "http/1.1", and peer and
@@ -302,10 +281,7 @@ class basic_connection {
   void arm(std::optional<std::chrono::milliseconds> timeout);
   std::error_code disarm(std::error_code ec) noexcept;
   std::error_code fail(std::error_code ec) noexcept;
-  void make_room();
-  std::string_view buffered() const noexcept { return {buffer_.get() + start_, end_ - start_}; }
-  void take_head(std::size_t consumed) noexcept;
-  std::error_code skip_interim(std::size_t consumed) noexcept;
+  std::error_code skip_interim() noexcept;
   void finish_if_complete() noexcept;
   void finish_response() noexcept;
 
@@ -329,20 +305,8 @@ class basic_connection {
   std::string host_;
   std::uint16_t port_ = 0;
   std::string request_head_;  // serialized request, capacity kept across requests
-  response_parser parser_;
-  // The receive buffer: [start_, end_) is unparsed input; bytes below floor_
-  // hold the current response's head and stay put; pending_ body bytes at
-  // start_ were parsed but not yet handed out. A buffer outgrown while it
-  // held the head is kept, head and all, until the next request: the
-  // response's views never move.
-  std::unique_ptr<char[]> buffer_;
-  std::unique_ptr<char[]> retired_buffer_;
-  std::string_view head_;  // the current response's head, where it was read
-  std::size_t capacity_ = 0;
-  std::size_t start_ = 0;
-  std::size_t end_ = 0;
-  std::size_t floor_ = 0;
-  std::size_t pending_ = 0;
+  response_reader reader_;  // the receive buffer and the parser
+  std::string_view pending_;  // body bytes parsed, not yet handed out (in reader_)
   bool head_ready_ = false;  // an Expect: 100-continue wait read the final head already
   bool close_after_ = false;  // the body was held back: the connection ends with the response
   bool tunnel_request_ = false;  // CONNECT: a 2xx leaves the connection to the tunnel
@@ -384,7 +348,7 @@ class basic_response {
   bool done() const noexcept { return parser().done(); }
   /// The head as received, from the status line to the empty line.
   std::string_view head() const noexcept {
-    return connection_->head_;
+    return connection_->reader_.head();
   }
 
   /// Reads body bytes into `buffer`: at most its size, 0 at the end. A large
@@ -412,7 +376,7 @@ class basic_response {
   friend class basic_connection<Stream>;
   explicit basic_response(basic_connection<Stream>* connection) noexcept
       : connection_(connection) {}
-  const response_parser& parser() const noexcept { return connection_->parser_; }
+  const response_parser& parser() const noexcept { return connection_->reader_.parser(); }
 
   basic_connection<Stream>* connection_ = nullptr;
 };

@@ -257,6 +257,7 @@ class response_parser {
   bool over_limits(std::string_view input) const noexcept;
   error overflow(std::string_view input) const noexcept;
   inline detail::head_request section_request(std::string_view input, field_view::entry* fields,
+                                              std::size_t field_room,
                                               std::string& folds) const noexcept;
   inline void restart_scan() noexcept;
   inline error decide_framing(const detail::framing_facts& facts) noexcept;

@@ -152,7 +152,8 @@ response_parser::response_parser(parser_options options) : options_(options) {
   // Offsets into a head are 32-bit, sizes 31-bit.
   options_.max_head_size = std::min<std::size_t>(options_.max_head_size, 1u << 30);
   options_.max_line_length = std::min(options_.max_line_length, options_.max_head_size);
-  fields_.resize(options_.max_fields);
+  // Room for a usual head; it grows for one with more fields.
+  fields_.resize(std::min<std::size_t>(options_.max_fields, 16));
   reset();
 }
 
@@ -287,11 +288,12 @@ error response_parser::overflow(std::string_view input) const noexcept {
 // bytes of it, the field index to fill, the storage for folded values.
 detail::head_request response_parser::section_request(std::string_view input,
                                                       field_view::entry* fields,
+                                                      std::size_t field_room,
                                                       std::string& folds) const noexcept {
   return {input.data(),
           input.data() + std::min(input.size(), options_.max_head_size),
           fields,
-          options_.max_fields,
+          field_room,
           options_.max_line_length,
           {&folds, append_fold},
           strict()};
@@ -309,14 +311,24 @@ parse_result response_parser::parse_head(std::string_view input, std::error_code
       return start_simple_response(input);
   }
   if (scanned_ == 0 || scan_lines(input) != scan_result::nothing_new) {
+    if (progress_.next_line == 0 && !folds_.empty()) folds_.clear();
+    const std::size_t folds_size = folds_.size();
     detail::head_result head;
-    if (progress_.next_line == 0) {
-      if (!folds_.empty()) folds_.clear();
-    } else {
-      static_cast<detail::scan_progress&>(head) = progress_;
-      head.framing.review = true;  // for the lines taken before
+    // The field index grows, doubling up to max_fields, when a head fills
+    // it: the scan starts again from where this call started.
+    for (;;) {
+      if (progress_.next_line != 0) {
+        static_cast<detail::scan_progress&>(head) = progress_;
+        head.framing.review = true;  // for the lines taken before
+      }
+      detail::active_head_parser(section_request(input, fields_.data(), fields_.size(), folds_), head);
+      if (head.status != detail::head_status::failed || head.failure != error::too_many_headers ||
+          fields_.size() == options_.max_fields)
+        break;
+      fields_.resize(std::min(options_.max_fields, fields_.size() * 2));
+      folds_.resize(folds_size);
+      head = {};
     }
-    detail::active_head_parser(section_request(input, fields_.data(), folds_), head);
     switch (head.status) {
       case detail::head_status::complete:
         return finish_head(input, head, ec);
@@ -619,7 +631,7 @@ parse_result response_parser::parse_trailers(std::string_view input, std::error_
   } else {
     static_cast<detail::scan_progress&>(section) = progress_;
   }
-  detail::parse_fields_scalar(section_request(input, trailers_.data(), trailer_folds_), section);
+  detail::parse_fields_scalar(section_request(input, trailers_.data(), trailers_.size(), trailer_folds_), section);
   if (section.status == detail::head_status::failed) return fail(ec, section.failure);
   if (section.status == detail::head_status::complete) {
     // Kept in storage of our own (trailers are rare); offsets stay valid.

@@ -2,10 +2,6 @@
 // Out-of-line bodies of basic_connection and basic_response. Both stream
 // types are instantiated once, in lib/core/connection.cpp.
 
-#include <asio/associated_cancellation_slot.hpp>
-#include <asio/associated_executor.hpp>
-#include <asio/bind_cancellation_slot.hpp>
-#include <asio/bind_executor.hpp>
 #include <asio/ip/address.hpp>
 #include <asio/write.hpp>
 #include <openssl/x509v3.h>
@@ -13,91 +9,14 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
-#include <exception>
 #include <string>
 #include <utility>
 
 namespace httpc {
 namespace detail {
 
-template <class Token>
-inline constexpr bool is_default_token = std::is_same_v<std::decay_t<Token>, asio::use_awaitable_t<>>;
-
+// An Asio operation's error code beside its result, for co_await.
 inline constexpr auto as_result = asio::experimental::as_tuple(asio::use_awaitable);
-
-// For an awaiting caller: the operation's error becomes an exception.
-inline asio::awaitable<void> throw_on_error(asio::awaitable<std::error_code> operation) {
-  if (const std::error_code ec = co_await std::move(operation)) throw std::system_error(ec);
-}
-
-template <class T>
-asio::awaitable<T> throw_on_error(asio::awaitable<std::tuple<std::error_code, T>> operation) {
-  auto [ec, value] = co_await std::move(operation);
-  if (ec) throw std::system_error(ec);
-  co_return std::move(value);
-}
-
-// For any other completion token: the operation runs as its own coroutine
-// and completes the handler with Asio's (error_code[, value]) signature,
-// keeping the handler's executor and cancellation slot.
-template <class Handler, class Executor, class Operation, class Complete>
-void spawn_for_handler(Handler handler, const Executor& executor, Operation operation,
-                       Complete complete) {
-  auto slot = asio::get_associated_cancellation_slot(handler);
-  auto handler_executor = asio::get_associated_executor(handler, executor);
-  asio::co_spawn(
-      executor, std::move(operation),
-      asio::bind_cancellation_slot(
-          slot, asio::bind_executor(handler_executor,
-                                    [handler = std::move(handler), complete](
-                                        std::exception_ptr failure, auto result) mutable {
-                                      if (failure) std::rethrow_exception(failure);
-                                      complete(std::move(handler), std::move(result));
-                                    })));
-}
-
-template <class Executor, class Token>
-auto run(const Executor& executor, asio::awaitable<std::error_code> operation, Token&& token) {
-  return asio::async_initiate<Token, void(std::error_code)>(
-      [](auto handler, const Executor& executor, asio::awaitable<std::error_code> operation) {
-        spawn_for_handler(std::move(handler), executor, std::move(operation),
-                          [](auto handler, std::error_code ec) { std::move(handler)(ec); });
-      },
-      token, executor, std::move(operation));
-}
-
-template <class T, class Executor, class Token>
-auto run(const Executor& executor, asio::awaitable<std::tuple<std::error_code, T>> operation,
-         Token&& token) {
-  return asio::async_initiate<Token, void(std::error_code, T)>(
-      [](auto handler, const Executor& executor,
-         asio::awaitable<std::tuple<std::error_code, T>> operation) {
-        spawn_for_handler(std::move(handler), executor, std::move(operation),
-                          [](auto handler, std::tuple<std::error_code, T> result) {
-                            std::move(handler)(std::get<0>(result), std::move(std::get<1>(result)));
-                          });
-      },
-      token, executor, std::move(operation));
-}
-
-template <class Executor, class Operation, class Token>
-auto complete(const Executor& executor, Operation operation, Token&& token) {
-  if constexpr (is_default_token<Token>)
-    return throw_on_error(std::move(operation));
-  else
-    return run(executor, std::move(operation), std::forward<Token>(token));
-}
-
-// As complete(), for the operations of every request, which end as the
-// policy says: an awaiting caller's operation throws by itself, with no
-// coroutine frame around it to turn its error code into an exception.
-template <class Executor, class Token, class Make>
-auto complete_op(const Executor& executor, Token&& token, Make make) {
-  if constexpr (is_default_token<Token>)
-    return make.template operator()<throw_errors>();
-  else
-    return run(executor, make.template operator()<return_errors>(), std::forward<Token>(token));
-}
 
 // Standalone Asio 1.22 reports OS errors in a category of its own that maps
 // to no std::errc; the OS's own category does. A cancellation stays Asio's
@@ -143,7 +62,7 @@ bool basic_connection<Stream>::is_open() const noexcept {
 template <class Stream>
 void basic_connection<Stream>::close() noexcept {
   state_ = state::closed;
-  pending_ = 0;
+  pending_ = {};
   ++timer_state_->generation;
   timer_.cancel();
   if (stream_) {
@@ -228,8 +147,8 @@ asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(
   close();
   host_ = std::move(host);
   port_ = port;
-  start_ = end_ = floor_ = pending_ = 0;
-  retired_buffer_.reset();
+  reader_.clear();
+  pending_ = {};
   head_ready_ = false;
   if constexpr (is_tls)
     stream_.emplace(executor_, *tls_context_);
@@ -365,38 +284,35 @@ asio::awaitable<std::error_code> basic_connection<Stream>::open_tunnel(
   auto [write_error, written] =
       co_await asio::async_write(socket(), asio::buffer(tunnel.request), detail::as_result);
   if (const std::error_code ec = disarm(write_error)) co_return ec;
-  parser_.reset("CONNECT");
+  reader_.reset("CONNECT");
   for (;;) {
     std::error_code ec;
-    const auto result = parser_.parse(buffered(), ec);
+    const auto result = reader_.parse(ec);
     if (ec) co_return ec;
-    if (result.event == parse_event::head) {
-      start_ += result.consumed;
-      break;
-    }
+    if (result.event == parse_event::head) break;
     if (result.event == parse_event::interim) {
-      if ((ec = skip_interim(result.consumed))) co_return ec;
+      if ((ec = skip_interim())) co_return ec;
       continue;
     }
-    make_room();
+    const std::span<char> room = reader_.prepare();
     arm(std::nullopt);
-    auto [read_error, n] = co_await socket().async_read_some(
-        asio::buffer(buffer_.get() + end_, capacity_ - end_), detail::as_result);
-    end_ += n;
+    auto [read_error, n] =
+        co_await socket().async_read_some(asio::buffer(room.data(), room.size()), detail::as_result);
+    reader_.commit(n);
     if ((ec = disarm(read_error))) {
       ec = end_of_input(ec);
       co_return ec ? ec : make_error_code(error::incomplete_head);
     }
   }
-  if (parser_.status() / 100 != 2) {
-    tunnel_refusal_ = std::to_string(parser_.status()) + ' ';
-    tunnel_refusal_ += parser_.reason();
+  if (reader_.parser().status() / 100 != 2) {
+    tunnel_refusal_ = std::to_string(reader_.parser().status()) + ' ';
+    tunnel_refusal_ += reader_.parser().reason();
     co_return error::tunnel_failed;
   }
   // The tunnel's first bytes are the target's, and the target has not been
   // asked anything yet: bytes the proxy sent along with its answer would be
   // taken as the first response (or the TLS handshake's).
-  if (start_ != end_) co_return error::tunnel_failed;
+  if (!reader_.unparsed().empty()) co_return error::tunnel_failed;
   co_return std::error_code{};
 }
 
@@ -411,7 +327,7 @@ auto basic_connection<Stream>::async_send_head(std::string_view method, std::str
     refused = error::cannot_send_request;
   } else {
     request_head_.assign(head);
-    parser_.reset(method);
+    reader_.reset(method);
     interim_count_ = 0;
     tunnel_request_ = method == "CONNECT";
     state_ = state::awaiting_response;
@@ -444,7 +360,7 @@ asio::awaitable<std::error_code> basic_connection<Stream>::send_op(std::string_v
 // tickets are fine, records read but not decrypted are not.
 template <class Stream>
 bool basic_connection<Stream>::is_reusable() noexcept {
-  if (state_ != state::idle || start_ != end_) return false;
+  if (state_ != state::idle || !reader_.unparsed().empty()) return false;
   if constexpr (is_tls) {
     return tls_.settle_idle(socket());
   } else {
@@ -479,7 +395,7 @@ auto basic_connection<Stream>::async_request(std::string_view method, std::strin
     if (!refused && body.kind() == body_kind::streaming && encoding == body_encoding::raw)
       declared_length = content_length_field(headers, refused);
     if (!refused) {
-      parser_.reset(method);
+      reader_.reset(method);
       interim_count_ = 0;
       tunnel_request_ = method == "CONNECT";
       expect_continue = body.kind() != body_kind::none && detail::expects_continue(headers);
@@ -549,8 +465,6 @@ asio::awaitable<typename Policy::status_type> basic_connection<Stream>::request_
   wrote_request_ = false;
   deadline_.reset();
   if (options_.request_timeout) deadline_ = clock::now() + *options_.request_timeout;
-  floor_ = 0;  // the previous response's head may now be overwritten
-  retired_buffer_.reset();
   head_ready_ = false;
   close_after_ = false;
 
@@ -622,25 +536,25 @@ asio::awaitable<std::error_code> basic_connection<Stream>::wait_for_continue() {
   const auto until = clock::now() + options_.expect_continue_timeout;
   for (;;) {
     std::error_code ec;
-    const auto result = parser_.parse(buffered(), ec);
+    const auto result = reader_.parse(ec);
     if (ec) co_return ec;
     if (result.event == parse_event::interim) {
-      if ((ec = skip_interim(result.consumed))) co_return ec;
-      if (parser_.status() == 100) co_return std::error_code{};
+      if ((ec = skip_interim())) co_return ec;
+      if (reader_.parser().status() == 100) co_return std::error_code{};
       continue;
     }
     if (result.event == parse_event::head) {
-      take_head(result.consumed);
+      head_ready_ = true;
       close_after_ = true;
       co_return std::error_code{};
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - clock::now());
     if (left.count() <= 0) co_return std::error_code{};
-    make_room();
+    const std::span<char> room = reader_.prepare();
     const auto saved_deadline = deadline_;
     arm(left);
-    auto [read_error, n] = co_await start_read(buffer_.get() + end_, capacity_ - end_);
-    end_ += n;
+    auto [read_error, n] = co_await start_read(room.data(), room.size());
+    reader_.commit(n);
     deadline_ = saved_deadline;
     ec = disarm(read_error);
     if (ec == std::errc::timed_out) co_return std::error_code{};
@@ -651,51 +565,20 @@ asio::awaitable<std::error_code> basic_connection<Stream>::wait_for_continue() {
   }
 }
 
-template <class Stream>
-void basic_connection<Stream>::make_room() {
-  // All read bytes are consumed: read from the floor again, so that a read
-  // may fill the whole buffer (keep-alive responses would otherwise creep
-  // to its end and be split across two reads).
-  if (start_ == end_) start_ = end_ = floor_;
-  if (end_ < capacity_) return;
-  if (start_ > floor_) {  // compact: move what is unread down to the floor
-    std::memmove(buffer_.get() + floor_, buffer_.get() + start_, end_ - start_);
-    end_ -= start_ - floor_;
-    start_ = floor_;
-    return;
-  }
-  const std::size_t capacity = std::max(options_.receive_buffer_size, capacity_ * 2);
-  // Not zeroed: only bytes read are ever looked at, and pages never written
-  // stay out of the process's memory.
-  auto grown = std::make_unique_for_overwrite<char[]>(capacity);
-  if (floor_ != 0) {
-    // The response's views point into its head: the head stays where it
-    // is, in the old buffer, until the next request; unread bytes move.
-    std::memcpy(grown.get(), buffer_.get() + start_, end_ - start_);
-    end_ -= start_;
-    start_ = floor_ = 0;
-    retired_buffer_ = std::move(buffer_);
-  } else if (end_ != 0) {
-    std::memcpy(grown.get(), buffer_.get(), end_);
-  }
-  buffer_ = std::move(grown);
-  capacity_ = capacity;
-}
-
 // Starts a read into the receive buffer with its timeout; the caller awaits
 // it and passes the result to filled(). Not a coroutine of its own, as
 // start_write.
 template <class Stream>
 asio::awaitable<std::tuple<std::error_code, std::size_t>> basic_connection<Stream>::start_fill() {
-  make_room();
+  const std::span<char> room = reader_.prepare();
   arm(options_.read_timeout);
-  return start_read(buffer_.get() + end_, capacity_ - end_);
+  return start_read(room.data(), room.size());
 }
 
 template <class Stream>
 std::error_code basic_connection<Stream>::filled(
     const std::tuple<std::error_code, std::size_t>& result) noexcept {
-  end_ += std::get<1>(result);
+  reader_.commit(std::get<1>(result));
   return disarm(std::get<0>(result));
 }
 
@@ -706,10 +589,10 @@ std::error_code basic_connection<Stream>::end_of_input(std::error_code read_erro
   // A TLS close without close_notify cannot end a body that runs until
   // close: it may be a truncation attack.
   if (read_error == asio::ssl::error::stream_truncated &&
-      parser_.framing() == body_framing::until_close && parser_.head_done())
+      reader_.parser().framing() == body_framing::until_close && reader_.parser().head_done())
     return error::incomplete_body;
   std::error_code ec;
-  parser_.finish(ec);
+  reader_.parser().finish(ec);
   return ec;
 }
 
@@ -731,16 +614,13 @@ basic_connection<Stream>::getresponse_op() {
                             response_type{});
   while (!head_ready_) {
     std::error_code ec;
-    const auto result = parser_.parse(buffered(), ec);
+    const auto result = reader_.parse(ec);
     if (ec) co_return Policy::value(fail(ec), response_type{});
     if (result.event == parse_event::interim) {
-      if ((ec = skip_interim(result.consumed))) co_return Policy::value(fail(ec), response_type{});
+      if ((ec = skip_interim())) co_return Policy::value(fail(ec), response_type{});
       continue;
     }
-    if (result.event == parse_event::head) {
-      take_head(result.consumed);
-      break;
-    }
+    if (result.event == parse_event::head) break;
     if ((ec = filled(co_await start_fill()))) {
       ec = end_of_input(ec);
       co_return Policy::value(fail(ec ? ec : make_error_code(error::incomplete_head)), response_type{});
@@ -751,30 +631,21 @@ basic_connection<Stream>::getresponse_op() {
   state_ = state::reading_body;
   // A response that has no body (HEAD, 204, 304) is read already; not so one
   // after which the connection speaks another protocol (101, CONNECT).
-  if (parser_.framing() == body_framing::none && parser_.status() != 101 && !tunnel_request_) {
+  const response_parser& parser = reader_.parser();
+  if (parser.framing() == body_framing::none && parser.status() != 101 && !tunnel_request_) {
     std::error_code ignored;
-    parser_.parse({}, ignored);
+    reader_.parse(ignored);
     finish_response();
+    reader_.shrink();
   }
   co_return Policy::value(std::error_code{}, response_type(this));
-}
-
-// The final head was parsed: its bytes stay put below floor_, where the
-// response's views point, until the next request.
-template <class Stream>
-void basic_connection<Stream>::take_head(std::size_t consumed) noexcept {
-  head_ = {buffer_.get() + start_, consumed};
-  start_ += consumed;
-  floor_ = start_;
-  head_ready_ = true;
 }
 
 // RFC 9110 §15.2: interim responses come before the final one, each
 // skipped; a bounded number of them, so that a server cannot hold a request
 // with them forever.
 template <class Stream>
-std::error_code basic_connection<Stream>::skip_interim(std::size_t consumed) noexcept {
-  start_ += consumed;
+std::error_code basic_connection<Stream>::skip_interim() noexcept {
   if (++interim_count_ > options_.max_interim_responses) return error::too_many_interim_responses;
   return {};
 }
@@ -784,17 +655,18 @@ std::error_code basic_connection<Stream>::skip_interim(std::size_t consumed) noe
 // is ready for the next request without another read call.
 template <class Stream>
 void basic_connection<Stream>::finish_if_complete() noexcept {
-  if (parser_.framing() != body_framing::content_length ||
-      parser_.body_received() != parser_.content_length())
+  const response_parser& parser = reader_.parser();
+  if (parser.framing() != body_framing::content_length ||
+      parser.body_received() != parser.content_length())
     return;
   std::error_code ec;
-  if (parser_.parse({}, ec).event == parse_event::done && !ec) finish_response();
+  if (reader_.parse(ec).event == parse_event::done && !ec) finish_response();
 }
 
 template <class Stream>
 void basic_connection<Stream>::finish_response() noexcept {
-  pending_ = 0;
-  if (parser_.keep_alive() && !close_after_)
+  pending_ = {};
+  if (reader_.parser().keep_alive() && !close_after_)
     state_ = state::idle;
   else
     close();
@@ -802,47 +674,48 @@ void basic_connection<Stream>::finish_response() noexcept {
 
 // The next body bytes: pending ones from the buffer (at most `max`), or,
 // with nothing buffered and `direct` given, read straight into `direct`.
-// Empty at the end of the body.
+// Empty at the end of the body, when the receive buffer, its bytes handed
+// out, goes back to its start size.
 template <class Stream>
 asio::awaitable<std::tuple<std::error_code, std::string_view>>
 basic_connection<Stream>::next_body_op(char* direct, std::size_t max) {
   using result = std::tuple<std::error_code, std::string_view>;
   for (;;) {
-    if (pending_ != 0) {
-      const std::size_t n = std::min(pending_, max);
-      const std::string_view piece(buffer_.get() + start_, n);
-      start_ += n;
-      pending_ -= n;
-      if (pending_ == 0) finish_if_complete();
+    if (!pending_.empty()) {
+      const std::string_view piece = pending_.substr(0, max);
+      pending_.remove_prefix(piece.size());
+      if (pending_.empty()) finish_if_complete();
       co_return result{std::error_code{}, piece};
     }
     if (state_ != state::reading_body) {
       // Ended with the body, or cut off before: never a short body as whole.
-      if (parser_.done()) co_return result{};
-      co_return result{make_error_code(error::incomplete_body), {}};
-    }
-    std::error_code ec;
-    const auto parsed = parser_.parse(buffered(), ec);
-    if (ec) co_return result{fail(ec), {}};
-    if (parsed.event == parse_event::body) {
-      // Body bytes end what a call consumed: framing comes before them.
-      pending_ = parser_.body().size();
-      start_ += parsed.consumed - pending_;
-      continue;
-    }
-    start_ += parsed.consumed;
-    if (parsed.event == parse_event::done) {
-      finish_response();
+      if (!reader_.parser().done()) co_return result{make_error_code(error::incomplete_body), {}};
+      reader_.shrink();
       co_return result{};
     }
-    // A large read goes straight to the caller when nothing is buffered.
-    if (direct != nullptr && start_ == end_ && max >= 4096 && parser_.direct_body_limit() != 0) {
-      const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(max, parser_.direct_body_limit()));
+    std::error_code ec;
+    const auto parsed = reader_.parse(ec);
+    if (ec) co_return result{fail(ec), {}};
+    if (parsed.event == parse_event::body) {
+      pending_ = reader_.parser().body();
+      continue;
+    }
+    if (parsed.event == parse_event::done) {
+      finish_response();
+      reader_.shrink();
+      co_return result{};
+    }
+    // A read goes straight to the caller when nothing is buffered and the
+    // caller has room for as much as the buffer would take at first.
+    const std::uint64_t direct_limit = reader_.parser().direct_body_limit();
+    if (direct != nullptr && reader_.unparsed().empty() && max >= reader_.start_size() &&
+        direct_limit != 0) {
+      const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(max, direct_limit));
       arm(options_.read_timeout);
       auto [read_error, got] = co_await start_read(direct, n);
       ec = disarm(read_error);
       if (got != 0) {
-        parser_.advance_body(got);
+        reader_.parser().advance_body(got);
         finish_if_complete();
         co_return result{std::error_code{}, std::string_view(direct, got)};
       }
@@ -851,8 +724,9 @@ basic_connection<Stream>::next_body_op(char* direct, std::size_t max) {
     }
     if (ec) {
       if ((ec = end_of_input(ec))) co_return result{fail(ec), {}};
-      if (parser_.done()) {
+      if (reader_.parser().done()) {
         finish_response();
+        reader_.shrink();
         co_return result{};
       }
     }
@@ -868,6 +742,8 @@ basic_connection<Stream>::read_some_op(asio::mutable_buffer buffer) {
   auto [ec, piece] = co_await next_body_op(destination, buffer.size());
   if (!ec && piece.data() != destination && !piece.empty())
     std::memcpy(destination, piece.data(), piece.size());
+  // The last bytes are copied: the receive buffer may go back to its start size.
+  if (state_ != state::reading_body) reader_.shrink();
   co_return Policy::value(ec, piece.size());
 }
 
@@ -880,8 +756,8 @@ asio::awaitable<std::tuple<std::error_code, std::string>> basic_connection<Strea
   // buffered part is copied. The server's number is not trusted with
   // memory: the string grows with the bytes that came, at most doubling.
   std::optional<std::uint64_t> left;
-  if (const auto length = parser_.content_length(); length && state_ == state::reading_body)
-    left = *length - parser_.body_received() + pending_;
+  if (const auto length = reader_.parser().content_length(); length && state_ == state::reading_body)
+    left = *length - reader_.parser().body_received() + pending_.size();
   if (left && *left > limit) co_return result{fail(error::body_too_large), {}};
   if (left) {
     constexpr std::size_t first_step = 64 * 1024;
