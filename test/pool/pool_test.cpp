@@ -81,6 +81,7 @@ using httpc::test::script_server;
 using httpc::test::step;
 using httpc::test::error_of;
 using httpc::test::run_bounded;
+using httpc::test::run_bounded_on;
 using httpc::test::sleep_for;
 using steady = std::chrono::steady_clock;
 
@@ -126,22 +127,6 @@ asio::ssl::context trusting(const std::string& cert_pem) {
   asio::ssl::context context(asio::ssl::context::tls_client);
   context.add_certificate_authority(asio::buffer(cert_pem));
   return context;
-}
-
-/// As run_bounded, on an io_context with this concurrency hint: with 1 the
-/// pool takes it as serial (no strands; a request runs on its caller).
-template <class Make>
-void run_bounded_on(int hint, Make make, std::chrono::milliseconds bound = 5s) {
-  asio::io_context io(hint);
-  bool finished = false;
-  std::exception_ptr failure;
-  asio::co_spawn(io, make(), [&](std::exception_ptr e) {
-    finished = true;
-    failure = e;
-  });
-  io.run_for(bound);
-  REQUIRE_MESSAGE(finished, "the test did not finish within " << bound.count() << " ms");
-  if (failure) std::rethrow_exception(failure);
 }
 
 std::string host_of(const script_server& server) { return "Host: 127.0.0.1:" + std::to_string(server.port()) + "\r\n"; }

@@ -18,12 +18,13 @@
 
 namespace httpc::test {
 
-/// Runs the coroutine that `make()` returns on a fresh io_context on this
-/// thread, for at most `bound`; fails if it did not finish, rethrows what it
-/// threw (doctest's REQUIRE failures included).
+/// Runs the coroutine that `make()` returns on a fresh io_context with this
+/// concurrency hint, on this thread, for at most `bound`; fails if it did
+/// not finish, rethrows what it threw (doctest's REQUIRE failures included).
 template <class Make>
-void run_bounded(Make make, std::chrono::milliseconds bound = std::chrono::seconds(5)) {
-  asio::io_context io;
+void run_bounded_on(int concurrency_hint, Make make,
+                    std::chrono::milliseconds bound = std::chrono::seconds(5)) {
+  asio::io_context io(concurrency_hint);
   bool finished = false;
   std::exception_ptr failure;
   asio::co_spawn(io, make(), [&](std::exception_ptr e) {
@@ -33,6 +34,12 @@ void run_bounded(Make make, std::chrono::milliseconds bound = std::chrono::secon
   io.run_for(bound);
   REQUIRE_MESSAGE(finished, "the test did not finish within " << bound.count() << " ms");
   if (failure) std::rethrow_exception(failure);
+}
+
+/// run_bounded_on an io_context as a default-constructed one is.
+template <class Make>
+void run_bounded(Make make, std::chrono::milliseconds bound = std::chrono::seconds(5)) {
+  run_bounded_on(ASIO_CONCURRENCY_HINT_DEFAULT, std::move(make), bound);
 }
 
 /// The error an awaited operation threw; empty when it succeeded.
