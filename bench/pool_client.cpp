@@ -9,8 +9,11 @@
 // is 200 and its body as long as the first good one's. With --tls the pool's
 // TLS context is make_tls_context() trusting CAFILE as well. Prints
 // `requests=N errors=E seconds=S`, exits 0 only when E is 0. One io_context
-// on one thread, told so (concurrency hint 1, as Asio asks of a program
-// that runs it on one thread): the pool then needs no strands.
+// on one thread, made as most programs make it (`asio::io_context io;`),
+// which may be run by several threads: the pool keeps its strands. Built
+// again as httpc-bench-pool-serial with HTTPC_BENCH_SERIAL_IO: the
+// io_context told that one thread runs it (concurrency hint 1, as Asio asks
+// of such a program), where the pool needs no strands.
 
 #include <httpc/async.hpp>
 
@@ -64,7 +67,11 @@ asio::awaitable<void> drive(httpc::pool& pool, const std::string& url, std::uint
 int main(int argc, char** argv) {
   const auto config = bench::parse_load_arguments("httpc-bench-pool", argc, argv);
   if (!config) return 2;
+#ifdef HTTPC_BENCH_SERIAL_IO
   asio::io_context io(1);
+#else
+  asio::io_context io;
+#endif
   std::optional<asio::ssl::context> context;
   httpc::pool_options options;
   options.max_per_origin = options.max_total = config->connections;
