@@ -158,7 +158,8 @@ struct ConnectionOptions {
 
 /// HTTPS settings. Without a context, a default one verifies the server
 /// against the system trust store and loads key_file / cert_file, if given,
-/// as the client certificate. A context of the caller's is used as it is.
+/// as the client certificate (key_file without cert_file is
+/// std::invalid_argument). A context of the caller's is used as it is.
 struct TLSOptions {
   std::string key_file, cert_file;              ///< client certificate, PEM (optional)
   std::shared_ptr<asio::ssl::context> context;  ///< null: the default context

@@ -4,6 +4,7 @@
 #include <asio/ip/address.hpp>
 
 #include <cstdio>
+#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -78,6 +79,9 @@ connection_options core_options(const ConnectionOptions& options, const std::opt
 
 std::shared_ptr<asio::ssl::context> resolve_tls_context(const TLSOptions& tls) {
   if (tls.context) return tls.context;
+  // A key alone is a mistake: CPython's load_cert_chain refuses it too.
+  if (tls.cert_file.empty() && !tls.key_file.empty())
+    throw std::invalid_argument("key_file given without cert_file");
   auto context = std::make_shared<asio::ssl::context>(make_tls_context());
   if (!tls.cert_file.empty()) {
     context->use_certificate_chain_file(tls.cert_file);

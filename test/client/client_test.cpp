@@ -1059,6 +1059,9 @@ TEST_CASE("key_file / cert_file: the default context presents a client certifica
 
   tls.cert_file = "/nonexistent/cert.pem";
   CHECK_THROWS_AS(httpc::HTTPSConnection("localhost", 443, {}, tls), std::system_error);
+
+  tls.cert_file.clear();
+  CHECK_THROWS_AS(httpc::HTTPSConnection("localhost", 443, {}, tls), std::invalid_argument);
 }
 
 // --- Tunnels ----------------------------------------------------------------------
