@@ -313,6 +313,10 @@ parse_result response_parser::parse_head(std::string_view input, std::error_code
   if (scanned_ == 0 || scan_lines(input) != scan_result::nothing_new) {
     if (progress_.next_line == 0 && !folds_.empty()) folds_.clear();
     const std::size_t folds_size = folds_.size();
+    // A scan may fold more lines into the last field taken before it: a
+    // restart must see that field as it was.
+    const std::size_t last_taken = progress_.next_line != 0 ? progress_.field_count : 0;
+    const field_view::entry last_entry = last_taken != 0 ? fields_[last_taken - 1] : field_view::entry{};
     detail::head_result head;
     // The field index grows, doubling up to max_fields, when a head fills
     // it: the scan starts again from where this call started.
@@ -327,6 +331,7 @@ parse_result response_parser::parse_head(std::string_view input, std::error_code
         break;
       fields_.resize(std::min(options_.max_fields, fields_.size() * 2));
       folds_.resize(folds_size);
+      if (last_taken != 0) fields_[last_taken - 1] = last_entry;
       head = {};
     }
     switch (head.status) {

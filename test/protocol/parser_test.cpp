@@ -844,6 +844,17 @@ end: done, 0 left
     CHECK(parser.fields().find("x-long") == "one two");
     CHECK(parser.fields().find("x-short") == "three");
   }
+  SUBCASE("a value folded across the field index's growth") {
+    // A scan that stops inside the fold, then one that takes the rest of it
+    // and fills the index (16 lines at first): the rescan after the index
+    // grows must start from the value as the first scan left it.
+    std::string lines = "X: a\r\n b\r\n c\r\n d\r\n e\r\n";
+    for (int i = 0; i < 12; ++i) lines += "F" + std::to_string(i) + ": v\r\n";
+    const auto fields = grind(with_head_lines(lines)).head().fields;
+    REQUIRE(fields.size() == 14);
+    CHECK(fields.at(0) == std::pair<std::string, std::string>{"X", "a b c d e"});
+    CHECK(fields.at(12) == std::pair<std::string, std::string>{"F11", "v"});
+  }
   SUBCASE("a fold in a field that sets framing") {
     CHECK(grind("HTTP/1.1 200 OK\r\nContent-Length:\r\n 3\r\n\r\nabc").log() == expected(R"(
 head 200 "OK" v11 content_length 3 keep-alive
