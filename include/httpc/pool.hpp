@@ -282,9 +282,10 @@ class pool {
   auto async_request(std::string_view method, const Target& target, request_body body = {},
                      const Headers& headers = {}, request_options options = {},
                      CompletionToken&& token = {}) {
-    return detail::complete(
-        executor_, request_op(state_, detail::make_request_spec(method, target, std::move(body), headers, std::move(options))),
-        std::forward<CompletionToken>(token));
+    return detail::complete_op(executor_, std::forward<CompletionToken>(token), [&]<class Policy>() {
+      return request_op<Policy>(state_, detail::make_request_spec(method, target, std::move(body),
+                                                                 headers, std::move(options)));
+    });
   }
 
   /// Closes the pool: its idle connections now, the others once their
@@ -302,15 +303,19 @@ class pool {
   auto async_stream(std::string_view method, const Target& target, request_body body = {},
                     const Headers& headers = {}, request_options options = {},
                     CompletionToken&& token = {}) {
-    return detail::complete(
-        executor_, stream_op(state_, detail::make_request_spec(method, target, std::move(body), headers, std::move(options))),
-        std::forward<CompletionToken>(token));
+    return detail::complete_op(executor_, std::forward<CompletionToken>(token), [&]<class Policy>() {
+      return stream_op<Policy>(state_, detail::make_request_spec(method, target, std::move(body),
+                                                                 headers, std::move(options)));
+    });
   }
 
  private:
-  static asio::awaitable<std::tuple<std::error_code, buffered_response>> request_op(
+  // Written once for both error policies (detail::complete_op).
+  template <class Policy>
+  static asio::awaitable<typename Policy::template value_type<buffered_response>> request_op(
       std::shared_ptr<detail::pool_state> state, detail::request_spec spec);
-  static asio::awaitable<std::tuple<std::error_code, streaming_response>> stream_op(
+  template <class Policy>
+  static asio::awaitable<typename Policy::template value_type<streaming_response>> stream_op(
       std::shared_ptr<detail::pool_state> state, detail::request_spec spec);
   static asio::awaitable<std::error_code> close_op(std::shared_ptr<detail::pool_state> state);
 

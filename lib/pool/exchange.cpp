@@ -29,19 +29,19 @@ asio::awaitable<void> exchange_on(basic_connection<Stream>& c, exchange& x) {
   if (!c.is_open()) {
     settings.connect_timeout = either(wanted.connect_timeout, x.defaults->connect_timeout);
     settings.handshake_timeout = either(wanted.handshake_timeout, x.defaults->handshake_timeout);
-    x.ec = co_await attempt(c.async_connect(x.target->host, x.target->port));
+    x.ec = co_await c.async_connect(x.target->host, x.target->port, use_error_codes);
     if (x.ec) co_return;
     x.connected = true;
   }
   settings.write_timeout = either(wanted.write_timeout, x.defaults->write_timeout);
   settings.read_timeout = either(wanted.read_timeout, x.defaults->read_timeout);
-  x.ec = co_await attempt(c.async_request(x.method, x.target->target, *x.body, *x.headers));
+  x.ec = co_await c.async_request(x.method, x.target->target, *x.body, *x.headers, use_error_codes);
   x.wrote = c.wrote_request();
   if (x.ec) {
     x.before_response = true;
     co_return;
   }
-  auto [ec, r] = co_await attempt(c.async_getresponse());
+  auto [ec, r] = co_await c.async_getresponse(use_error_codes);
   if (ec) {
     x.ec = ec;
     x.before_response = c.received().empty();
@@ -51,6 +51,7 @@ asio::awaitable<void> exchange_on(basic_connection<Stream>& c, exchange& x) {
   x.status = r.status();
   x.reason = r.reason();
   x.version = r.version();
+  x.response_headers.reserve(r.fields().size());
   for (const auto field : r.fields()) x.response_headers.emplace_back(field.name, field.value);
 
   // A redirect that keeps the method repeats the body: not one that was
@@ -59,31 +60,31 @@ asio::awaitable<void> exchange_on(basic_connection<Stream>& c, exchange& x) {
   if (x.may_redirect && is_redirect(x.status) && repeatable && find_header(x.response_headers, "Location")) {
     x.redirecting = true;
     // Read to keep the connection; a large body closes it instead.
-    co_await attempt(r.async_read_all(redirect_body_limit));
+    co_await r.async_read_all(redirect_body_limit, use_error_codes);
     co_return;
   }
   if (x.stream) {
     x.response_body = std::move(r);
     co_return;
   }
-  std::tie(x.ec, x.body_text) = co_await attempt(r.async_read_all(x.options->body_limit));
+  std::tie(x.ec, x.body_text) = co_await r.async_read_all(x.options->body_limit, use_error_codes);
 }
 
 
 asio::awaitable<void> read_some_on(std::variant<std::monostate, response, tls_response>& body,
                                    asio::mutable_buffer buffer, std::size_t& n, std::error_code& ec) {
   if (auto* r = std::get_if<response>(&body))
-    std::tie(ec, n) = co_await attempt(r->async_read_some(buffer));
+    std::tie(ec, n) = co_await r->async_read_some(buffer, use_error_codes);
   else if (auto* t = std::get_if<tls_response>(&body))
-    std::tie(ec, n) = co_await attempt(t->async_read_some(buffer));
+    std::tie(ec, n) = co_await t->async_read_some(buffer, use_error_codes);
 }
 
 asio::awaitable<void> read_all_on(std::variant<std::monostate, response, tls_response>& body,
                                   std::size_t limit, std::string& all, std::error_code& ec) {
   if (auto* r = std::get_if<response>(&body))
-    std::tie(ec, all) = co_await attempt(r->async_read_all(limit));
+    std::tie(ec, all) = co_await r->async_read_all(limit, use_error_codes);
   else if (auto* t = std::get_if<tls_response>(&body))
-    std::tie(ec, all) = co_await attempt(t->async_read_all(limit));
+    std::tie(ec, all) = co_await t->async_read_all(limit, use_error_codes);
 }
 
 // A body read on its connection's executor, raced against the deadline

@@ -53,6 +53,17 @@ const T* target_as(const asio::any_io_executor& executor) noexcept {
   return executor.target_type() == typeid(T) ? executor.target<T>() : nullptr;
 }
 
+// An awaited operation, its exception as an error code.
+asio::awaitable<std::error_code> attempt(asio::awaitable<void> operation) {
+  std::exception_ptr failure;
+  try {
+    co_await std::move(operation);
+  } catch (const std::system_error&) {
+    failure = std::current_exception();
+  }
+  co_return error_from(failure);
+}
+
 }  // namespace
 
 bool runs_serially(const asio::any_io_executor& executor) {
@@ -80,16 +91,6 @@ std::error_code error_from(const std::exception_ptr& failure) {
 asio::awaitable<std::error_code> run_on(const asio::any_io_executor& where, asio::awaitable<void> operation) {
   if (co_await asio::this_coro::executor == where) co_return co_await attempt(std::move(operation));
   auto [failure] = co_await async_on(where, std::move(operation), as_result);
-  co_return error_from(failure);
-}
-
-asio::awaitable<std::error_code> attempt(asio::awaitable<void> operation) {
-  std::exception_ptr failure;
-  try {
-    co_await std::move(operation);
-  } catch (const std::system_error&) {
-    failure = std::current_exception();
-  }
   co_return error_from(failure);
 }
 

@@ -144,58 +144,70 @@ void pool_state::serve_queue() {
   }
 }
 
-asio::awaitable<void> pool_state::acquire(const url& target, const request_options& request,
-                                          bool fresh, acquired& out) {
-  // Cancellation is handled in the queue, which it keeps consistent. Inline
-  // this is the caller's coroutine: its own setting comes back after.
-  const bool throws = co_await asio::this_coro::throw_if_cancelled();
-  co_await asio::this_coro::throw_if_cancelled(false);
-  co_await lease_slot(target, request, fresh, out);
-  co_await asio::this_coro::throw_if_cancelled(throws);
-}
-
-asio::awaitable<void> pool_state::lease_slot(const url& target, const request_options& request,
-                                             bool fresh, acquired& out) {
+bool pool_state::try_acquire(const url& target, const request_options& request, bool fresh,
+                             acquired& out) {
   if (closed_) {
     out.ec = asio::error::operation_aborted;
-    co_return;
+    return true;
   }
   if (const auto now = clock::now(); now >= next_expiry_) sweep(now);
   asio::ssl::context* const tls = context_for(target, request);
   origin& o = origin_for(target, tls);
-  std::unique_ptr<pooled_connection> c;
-  if (o.waiting == 0) c = take(o, tls, fresh);  // first come, first served
-  if (!c) {
-    const auto state = co_await asio::this_coro::cancellation_state;
-    asio::steady_timer timer(home);
-    if (options.wait_timeout)
-      timer.expires_after(*options.wait_timeout);
-    else
-      timer.expires_at(clock::time_point::max());
-    waiter w{&o, tls, fresh, true, &timer, nullptr};
-    const auto position = queue_.insert(queue_.end(), &w);
-    ++o.waiting;
-    ++queued_;
-    std::error_code ec = asio::error::operation_aborted;
-    if (state.cancelled() == asio::cancellation_type::none)
-      std::tie(ec) = co_await timer.async_wait(as_result);
-    if (w.queued) queue_.erase(position);
-    --o.waiting;
-    --queued_;
-    c = std::move(w.granted);
-    const bool cancelled = state.cancelled() != asio::cancellation_type::none;
-    if (!c || cancelled) {
-      if (c) give_back(std::move(c));
-      forget_if_unused(o);
-      out.ec = (ec == asio::error::operation_aborted || cancelled)
-                   ? make_error_code(asio::error::operation_aborted)
-                   : make_error_code(std::errc::timed_out);
-      co_return;
-    }
-  }
+  if (o.waiting != 0) return false;  // first come, first served
+  auto c = take(o, tls, fresh);
+  if (!c) return false;
+  grant(std::move(c), out);
+  return true;
+}
+
+void pool_state::grant(std::unique_ptr<pooled_connection> c, acquired& out) {
   out.reused = c->used;
   c->used = true;
   out.connection = lease(c.release(), lease_return{shared_from_this()});
+}
+
+asio::awaitable<void> pool_state::acquire(const url& target, const request_options& request,
+                                          bool fresh, acquired& out) {
+  if (try_acquire(target, request, fresh, out)) co_return;
+  // Cancellation is handled in the queue, which it keeps consistent. Inline
+  // this is the caller's coroutine: its own setting comes back after.
+  const bool throws = co_await asio::this_coro::throw_if_cancelled();
+  co_await asio::this_coro::throw_if_cancelled(false);
+  co_await wait_for_slot(target, request, fresh, out);
+  co_await asio::this_coro::throw_if_cancelled(throws);
+}
+
+asio::awaitable<void> pool_state::wait_for_slot(const url& target, const request_options& request,
+                                                bool fresh, acquired& out) {
+  asio::ssl::context* const tls = context_for(target, request);
+  origin& o = origin_for(target, tls);
+  const auto state = co_await asio::this_coro::cancellation_state;
+  asio::steady_timer timer(home);
+  if (options.wait_timeout)
+    timer.expires_after(*options.wait_timeout);
+  else
+    timer.expires_at(clock::time_point::max());
+  waiter w{&o, tls, fresh, true, &timer, nullptr};
+  const auto position = queue_.insert(queue_.end(), &w);
+  ++o.waiting;
+  ++queued_;
+  std::error_code ec = asio::error::operation_aborted;
+  if (state.cancelled() == asio::cancellation_type::none)
+    std::tie(ec) = co_await timer.async_wait(as_result);
+  if (w.queued) queue_.erase(position);
+  --o.waiting;
+  --queued_;
+  std::unique_ptr<pooled_connection> c = std::move(w.granted);
+  const bool cancelled = state.cancelled() != asio::cancellation_type::none;
+  if (!c || cancelled) {
+    if (c) give_back(std::move(c));
+    forget_if_unused(o);
+    out.ec = (ec == asio::error::operation_aborted || cancelled)
+                 ? make_error_code(asio::error::operation_aborted)
+                 : make_error_code(std::errc::timed_out);
+    co_return;
+  }
+  grant(std::move(c), out);
 }
 
 void pool_state::give_back(std::unique_ptr<pooled_connection> c) {

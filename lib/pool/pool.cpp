@@ -41,6 +41,8 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
   request_body body = watched(std::move(spec.body), pulled);
   url& current = spec.target;  // changed by redirects
   timings.target = &current;
+  // A serial pool's request that runs at home takes each step inline.
+  const bool at_home = serial && co_await asio::this_coro::executor == home;
 
   for (;;) {
     exchange x;
@@ -55,19 +57,23 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
     lease held;
     for (unsigned attempt_number = 0;; ++attempt_number) {
       acquired got;
+      const bool fresh = attempt_number != 0;
       const auto queue_start = clock::now();
-      const std::error_code strand_error =
-          co_await run_on(home, acquire(current, spec.options, attempt_number != 0, got));
+      if (!at_home || !try_acquire(current, spec.options, fresh, got)) {
+        if (const std::error_code ec = co_await run_on(home, acquire(current, spec.options, fresh, got)))
+          got.ec = ec;
+      }
       timings.queued += clock::now() - queue_start;
-      if (strand_error) got.ec = strand_error;
       if (got.ec) co_return got.ec;
       timings.reused = got.reused;
       pooled_connection& pc = *got.connection;
       x.ec.clear();
       x.connected = x.before_response = x.wrote = false;
-      const std::error_code run_error =
-          co_await run_on(pc.executor, run_exchange(pc, x));
-      if (run_error && !x.ec) x.ec = run_error;
+      if (at_home) {
+        co_await run_exchange(pc, x);
+      } else if (const std::error_code ec = co_await run_on(pc.executor, run_exchange(pc, x)); ec && !x.ec) {
+        x.ec = ec;
+      }
       if (x.connected) {
         timings.resolve += pc.timings.resolve;
         timings.connect += pc.timings.connect;
@@ -147,7 +153,12 @@ asio::awaitable<std::error_code> pool_state::perform(request_spec& spec, bool st
     // there, else one hop. Otherwise its steps hop to the state's and the
     // connection's strands, and a race gets a strand of its own.
     std::error_code failed;
-    if (serial)
+    if (serial && co_await asio::this_coro::executor == home) {
+      if (spec.options.total_timeout)
+        co_await perform_within(spec, stream, out, timings, start, ec);
+      else
+        ec = co_await perform_once(spec, stream, out, timings, start);
+    } else if (serial)
       failed = co_await run_on(home, perform_within(spec, stream, out, timings, start, ec));
     else if (spec.options.total_timeout)
       failed = co_await run_on(asio::make_strand(executor),
@@ -200,11 +211,11 @@ pool_stats pool::stats() const noexcept { return state_ ? state_->stats() : pool
 
 namespace {
 
-// One request through the pool, for either kind of response; an exception
-// from inside becomes the operation's error code.
-template <class Response>
-asio::awaitable<std::tuple<std::error_code, Response>> run_request(std::shared_ptr<detail::pool_state> state,
-                                                                   detail::request_spec spec) {
+// One request through the pool, for either kind of response and either
+// error policy; an exception from inside becomes the operation's error.
+template <class Response, class Policy>
+asio::awaitable<typename Policy::template value_type<Response>> run_request(
+    std::shared_ptr<detail::pool_state> state, detail::request_spec spec) {
   Response out;
   request_timings timings;
   const std::string method = spec.method;
@@ -216,20 +227,31 @@ asio::awaitable<std::tuple<std::error_code, Response>> run_request(std::shared_p
     ec = e.code();
   }
   if (ec) out = {};
-  co_return std::tuple{ec, std::move(out)};
+  co_return Policy::value(ec, std::move(out));
 }
 
 }  // namespace
 
-asio::awaitable<std::tuple<std::error_code, buffered_response>> pool::request_op(
+template <class Policy>
+asio::awaitable<typename Policy::template value_type<buffered_response>> pool::request_op(
     std::shared_ptr<detail::pool_state> state, detail::request_spec spec) {
-  return run_request<buffered_response>(std::move(state), std::move(spec));
+  return run_request<buffered_response, Policy>(std::move(state), std::move(spec));
 }
 
-asio::awaitable<std::tuple<std::error_code, streaming_response>> pool::stream_op(
+template <class Policy>
+asio::awaitable<typename Policy::template value_type<streaming_response>> pool::stream_op(
     std::shared_ptr<detail::pool_state> state, detail::request_spec spec) {
-  return run_request<streaming_response>(std::move(state), std::move(spec));
+  return run_request<streaming_response, Policy>(std::move(state), std::move(spec));
 }
+
+template asio::awaitable<buffered_response> pool::request_op<detail::throw_errors>(
+    std::shared_ptr<detail::pool_state>, detail::request_spec);
+template asio::awaitable<std::tuple<std::error_code, buffered_response>>
+pool::request_op<detail::return_errors>(std::shared_ptr<detail::pool_state>, detail::request_spec);
+template asio::awaitable<streaming_response> pool::stream_op<detail::throw_errors>(
+    std::shared_ptr<detail::pool_state>, detail::request_spec);
+template asio::awaitable<std::tuple<std::error_code, streaming_response>>
+pool::stream_op<detail::return_errors>(std::shared_ptr<detail::pool_state>, detail::request_spec);
 
 asio::awaitable<std::error_code> pool::close_op(std::shared_ptr<detail::pool_state> state) {
   if (!state) co_return std::error_code{};

@@ -57,19 +57,6 @@ bool runs_serially(const asio::any_io_executor& executor);
 // through `where`.
 asio::awaitable<std::error_code> run_on(const asio::any_io_executor& where, asio::awaitable<void> operation);
 
-// An awaited core operation, its exception as an error code.
-asio::awaitable<std::error_code> attempt(asio::awaitable<void> operation);
-
-template <class T>
-asio::awaitable<std::tuple<std::error_code, T>> attempt(asio::awaitable<T> operation) {
-  std::exception_ptr failure;
-  try {
-    co_return std::tuple{std::error_code{}, co_await std::move(operation)};
-  } catch (const std::system_error&) {
-    failure = std::current_exception();
-  }
-  co_return std::tuple{error_from(failure), T{}};
-}
 
 // --- Policy (policy.cpp) -----------------------------------------------------
 
@@ -150,6 +137,9 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   /// a kept-alive one. On `home`.
   asio::awaitable<void> acquire(const url& target, const request_options& request, bool fresh,
                                 acquired& out);
+  /// As acquire, when a slot (or the pool's closing) needs no wait: false
+  /// when the request must queue. On `home`.
+  bool try_acquire(const url& target, const request_options& request, bool fresh, acquired& out);
   /// A slot back: kept when its connection can take another request. On `home`.
   void give_back(std::unique_ptr<pooled_connection> c);
   void shut_down();
@@ -174,8 +164,9 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   asio::awaitable<void> perform_within(request_spec& spec, bool stream, Response& out,
                                        request_timings& timings, clock::time_point start,
                                        std::error_code& ec);
-  asio::awaitable<void> lease_slot(const url& target, const request_options& request, bool fresh,
-                                   acquired& out);
+  asio::awaitable<void> wait_for_slot(const url& target, const request_options& request, bool fresh,
+                                      acquired& out);
+  void grant(std::unique_ptr<pooled_connection> c, acquired& out);
 
   asio::ssl::context* context_for(const url& target, const request_options& request);
   origin& origin_for(const url& target, asio::ssl::context* tls);

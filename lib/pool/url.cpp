@@ -5,6 +5,7 @@
 #include <asio/ip/address_v6.hpp>
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <charconv>
 #include <string>
 #include <system_error>
@@ -27,6 +28,12 @@ int hex_value(char c) noexcept {
 }
 
 char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+std::string lowered(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = lower(c);
+  return out;
+}
 
 // Visible ASCII only, and every '%' starts a pct-encoded triplet (RFC 3986 §2.1).
 bool valid_part(std::string_view s) noexcept {
@@ -131,16 +138,17 @@ url parse_url(std::string_view text, std::error_code& ec, url_options options) {
   const auto colon = text.find(':');
   if (colon == std::string_view::npos) return fail(ec);
   url u;
-  for (const char c : text.substr(0, colon)) u.scheme += lower(c);
+  u.scheme = lowered(text.substr(0, colon));
   if (u.scheme != "http" && u.scheme != "https") return fail(ec);
   text.remove_prefix(colon + 1);
   if (text.substr(0, 2) != "//") return fail(ec);
   text.remove_prefix(2);
 
-  const auto authority_end = text.find_first_of("/?");
+  // Not find_first_of: libstdc++ calls memchr once per byte for it.
+  const auto authority_end = static_cast<std::size_t>(
+      std::find_if(text.begin(), text.end(), [](char c) { return c == '/' || c == '?'; }) - text.begin());
   std::string_view authority = text.substr(0, authority_end);
-  const std::string_view rest =
-      authority_end == std::string_view::npos ? std::string_view{} : text.substr(authority_end);
+  const std::string_view rest = text.substr(authority_end);
   for (const char c : authority)
     if (!detail::is_url_byte(static_cast<unsigned char>(c))) return fail(ec);
 
@@ -165,7 +173,7 @@ url parse_url(std::string_view text, std::error_code& ec, url_options options) {
     asio::ip::make_address_v6(literal, not_v6);
     // No zone identifiers (RFC 6874): a URL for a request names a global address.
     if (not_v6 || literal.find('%') != std::string::npos) return fail(ec);
-    for (const char c : literal) u.host += lower(c);
+    u.host = lowered(literal);
     const std::string_view after = authority.substr(close + 1);
     if (!after.empty()) {
       if (after.front() != ':') return fail(ec);
@@ -176,7 +184,7 @@ url parse_url(std::string_view text, std::error_code& ec, url_options options) {
     const auto port_colon = authority.find(':');
     const std::string_view name = authority.substr(0, port_colon);
     if (!valid_name(name)) return fail(ec);
-    for (const char c : name) u.host += lower(c);
+    u.host = lowered(name);
     if (port_colon != std::string_view::npos) {
       port_text = authority.substr(port_colon + 1);
       has_port = true;

@@ -36,7 +36,7 @@ struct return_errors {
   using value_type = std::tuple<std::error_code, T>;
   static std::error_code status(std::error_code ec) noexcept { return ec; }
   template <class T>
-  static std::tuple<std::error_code, T> value(std::error_code ec, T value) {
+  static std::tuple<std::error_code, T> value(std::error_code ec, T&& value) {
     return {ec, std::move(value)};
   }
 };
@@ -49,15 +49,24 @@ struct throw_errors {
     if (ec) throw std::system_error(ec);
   }
   template <class T>
-  static T value(std::error_code ec, T value) {
+  static T value(std::error_code ec, T&& value) {
     if (ec) throw std::system_error(ec);
-    return value;
+    return std::move(value);
   }
 };
 
 /// Whether a token is the default one: the caller awaits the operation.
 template <class Token>
 inline constexpr bool is_default_token = std::is_same_v<std::decay_t<Token>, asio::use_awaitable_t<>>;
+
+/// The token for httpc's own layers: the caller awaits the operation and
+/// gets its error code beside its value, with no exception and no
+/// coroutine around it.
+struct use_error_codes_t {};
+inline constexpr use_error_codes_t use_error_codes{};
+
+template <class Token>
+inline constexpr bool is_error_codes_token = std::is_same_v<std::decay_t<Token>, use_error_codes_t>;
 
 /// For an awaiting caller: the operation's error becomes an exception.
 inline asio::awaitable<void> throw_on_error(asio::awaitable<std::error_code> operation) {
@@ -117,11 +126,13 @@ auto run(const Executor& executor, asio::awaitable<std::tuple<std::error_code, T
 }
 
 /// An operation for any token: awaited (throwing) with the default one,
-/// else run for the token's handler.
+/// awaited as it is with use_error_codes, else run for the token's handler.
 template <class Executor, class Operation, class Token>
 auto complete(const Executor& executor, Operation operation, Token&& token) {
   if constexpr (is_default_token<Token>)
     return throw_on_error(std::move(operation));
+  else if constexpr (is_error_codes_token<Token>)
+    return operation;
   else
     return run(executor, std::move(operation), std::forward<Token>(token));
 }
@@ -134,6 +145,8 @@ template <class Executor, class Token, class Make>
 auto complete_op(const Executor& executor, Token&& token, Make make) {
   if constexpr (is_default_token<Token>)
     return make.template operator()<throw_errors>();
+  else if constexpr (is_error_codes_token<Token>)
+    return make.template operator()<return_errors>();
   else
     return run(executor, make.template operator()<return_errors>(), std::forward<Token>(token));
 }
