@@ -36,6 +36,7 @@
 
 #include "httpc/error.hpp"       // httpc::error, the codes throw_error maps
 #include "httpc/fields.hpp"      // Headers
+#include "httpc/response_head.hpp"  // what HTTPMessage holds
 #include "httpc/serializer.hpp"  // request_head, what a request starts with
 #include "httpc/status.hpp"      // HTTP_PORT, HTTPS_PORT, the status constants, responses
 
@@ -200,22 +201,26 @@ class Body {
 
 // --- Responses ----------------------------------------------------------------
 
-/// The header fields of a response, in arrival order.
+/// The header fields of a response, in arrival order. Holds the response's
+/// head (httpc/response_head.hpp): lookups copy only what they return.
 class HTTPMessage {
  public:
   HTTPMessage() = default;
-  explicit HTTPMessage(Headers fields) : fields_(std::move(fields)) {}
+  explicit HTTPMessage(const Headers& fields) : head_(0, {}, 0, fields) {}
   /// The first field of that name, case-insensitive.
   std::optional<std::string> get(std::string_view name) const;
   std::vector<std::string> get_all(std::string_view name) const;
-  bool contains(std::string_view name) const;
-  Headers items() const { return fields_; }
+  bool contains(std::string_view name) const { return head_.header(name).has_value(); }
+  Headers items() const { return head_.headers(); }
 
  private:
-  Headers fields_;
+  friend class HTTPConnection;
+  explicit HTTPMessage(response_head head) noexcept : head_(std::move(head)) {}
+
+  response_head head_;
 };
 
-/// A response: its head, copied, and its body, read from the connection.
+/// A response: its head, owned, and its body, read from the connection.
 /// Movable. A new request on its connection first reads an unread body into
 /// memory, so the response stays readable.
 class HTTPResponse {

@@ -46,6 +46,7 @@
 #include "httpc/fields.hpp"
 #include "httpc/parser.hpp"
 #include "httpc/reader.hpp"
+#include "httpc/response_head.hpp"
 #include "httpc/serializer.hpp"
 
 namespace httpc {
@@ -339,6 +340,9 @@ class basic_response {
     return parser().fields().find(name);
   }
   field_view fields() const noexcept { return parser().fields(); }
+  /// The head, owned (one allocation): for a caller that keeps it past the
+  /// next request.
+  response_head owned_head() const { return response_head(parser()); }
   /// Trailer fields of a chunked body, once it was read to the end.
   field_view trailers() const noexcept { return parser().trailers(); }
   body_framing framing() const noexcept { return parser().framing(); }

@@ -125,6 +125,7 @@ class field_view {
 
  private:
   friend class response_parser;
+  friend class response_head;  // a view over its own block
   field_view(const char* base, const char* fold_base, const entry* entries,
              std::size_t count) noexcept
       : base_(base), fold_base_(fold_base), entries_(entries), count_(count) {}

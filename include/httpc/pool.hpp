@@ -55,6 +55,7 @@
 
 #include "httpc/connection.hpp"
 #include "httpc/fields.hpp"
+#include "httpc/response_head.hpp"
 #include "httpc/url.hpp"
 
 namespace httpc {
@@ -208,12 +209,19 @@ class streaming_response {
   streaming_response(streaming_response&&) noexcept = default;
   streaming_response& operator=(streaming_response&&) noexcept = default;
 
-  int status() const noexcept { return status_; }
-  std::string_view reason() const noexcept { return reason_; }
-  int version() const noexcept { return version_; }
-  const Headers& headers() const noexcept { return headers_; }
+  int status() const noexcept { return head_.status(); }
+  std::string_view reason() const noexcept { return head_.reason(); }
+  int version() const noexcept { return head_.version(); }
+  /// The fields copied, in arrival order. By value: `const Headers& h =
+  /// s.headers();` and `for (auto& [name, value] : s.headers())` work as
+  /// they did; fields() gives them without a copy.
+  Headers headers() const { return head_.headers(); }
+  /// The fields in arrival order, as views into the response's own head.
+  field_view fields() const noexcept { return head_.fields(); }
   /// The first field of that name (case-insensitive).
-  std::optional<std::string_view> header(std::string_view name) const noexcept;
+  std::optional<std::string_view> header(std::string_view name) const noexcept {
+    return head_.header(name);
+  }
   /// The URL that answered (differs after redirects).
   const url& final_url() const noexcept { return final_url_; }
   /// The whole body was read (the connection is back in the pool).
@@ -239,10 +247,7 @@ class streaming_response {
   void finish(std::error_code ec) noexcept;
 
   asio::any_io_executor executor_;
-  int status_ = 0;
-  std::string reason_;
-  int version_ = 0;
-  Headers headers_;
+  response_head head_;
   url final_url_;
   bool done_ = false;
   std::error_code failure_;  // a read failed: the connection is gone

@@ -396,16 +396,13 @@ HTTPResponse HTTPConnection::getresponse() {
     out.status_ = response.status();
     out.reason_ = std::string(response.reason());
     out.version_ = response.version();
-    Headers fields;
-    fields.reserve(response.fields().size());
-    for (const auto field : response.fields())
-      fields.emplace_back(std::string(field.name), std::string(field.value));
     if (debuglevel_ > 0) {
       const std::string_view head = response.head();
       trace("reply:", python_repr(head.substr(0, head.find('\n') + 1), false));
-      for (const auto& [name, value] : fields) trace("header:", name + ": " + value);
+      for (const header_field field : response.fields())
+        trace("header:", std::string(field.name) + ": " + std::string(field.value));
     }
-    out.msg_ = HTTPMessage(std::move(fields));
+    out.msg_ = HTTPMessage(response.owned_head());
     if (response.framing() == body_framing::content_length)
       state->content_length = response.content_length();
     keep_alive = response.keep_alive();

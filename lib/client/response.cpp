@@ -1,5 +1,5 @@
-// HTTPMessage and HTTPResponse: the head copied out of the core's response,
-// and the body read through the connection's blocking adapter.
+// HTTPMessage and HTTPResponse: the head owned (taken from the core's
+// response), and the body read through the connection's blocking adapter.
 
 #include <asio/buffer.hpp>
 
@@ -102,21 +102,17 @@ void response_state::close() {
 // Names compare with httpc::iequals (httpc/parser.hpp), as the core's do.
 
 std::optional<std::string> HTTPMessage::get(std::string_view name) const {
-  for (const auto& [field, value] : fields_) {
-    if (iequals(field, name)) return value;
-  }
+  if (const auto value = head_.header(name)) return std::string(*value);
   return std::nullopt;
 }
 
 std::vector<std::string> HTTPMessage::get_all(std::string_view name) const {
   std::vector<std::string> values;
-  for (const auto& [field, value] : fields_) {
-    if (iequals(field, name)) values.push_back(value);
+  for (const header_field field : head_.fields()) {
+    if (iequals(field.name, name)) values.emplace_back(field.value);
   }
   return values;
 }
-
-bool HTTPMessage::contains(std::string_view name) const { return get(name).has_value(); }
 
 // --- HTTPResponse ---------------------------------------------------------------
 

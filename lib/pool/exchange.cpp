@@ -48,16 +48,13 @@ asio::awaitable<void> exchange_on(basic_connection<Stream>& c, exchange& x) {
     co_return;
   }
   x.head_at = clock::now();
-  x.status = r.status();
-  x.reason = r.reason();
-  x.version = r.version();
-  x.response_headers.reserve(r.fields().size());
-  for (const auto field : r.fields()) x.response_headers.emplace_back(field.name, field.value);
+  x.head = r.owned_head();
 
   // A redirect that keeps the method repeats the body: not one that was
   // streamed already.
-  const bool repeatable = becomes_get(x.status, x.method) || x.body->kind() != body_kind::streaming;
-  if (x.may_redirect && is_redirect(x.status) && repeatable && find_header(x.response_headers, "Location")) {
+  const int status = x.head.status();
+  const bool repeatable = becomes_get(status, x.method) || x.body->kind() != body_kind::streaming;
+  if (x.may_redirect && is_redirect(status) && repeatable && x.head.header("Location")) {
     x.redirecting = true;
     // Read to keep the connection; a large body closes it instead.
     co_await r.async_read_all(redirect_body_limit, use_error_codes);

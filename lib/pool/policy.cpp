@@ -63,7 +63,7 @@ bool may_retry(const request_spec& spec, const exchange& x, bool reused, bool re
 
 std::error_code follow_redirect(request_spec& spec, url& current, request_body& body, const exchange& x) {
   std::error_code ec;
-  const auto location = find_header(x.response_headers, "Location");
+  const auto location = x.head.header("Location");
   url next = resolve_url(current, *location, ec, url_options{spec.options.basic_auth});
   if (ec) return ec;
   // What TLS protected must not go out in clear text unasked.
@@ -79,7 +79,7 @@ std::error_code follow_redirect(request_spec& spec, url& current, request_body& 
     drop_fields(spec.headers, {"Authorization"});
     if (!downgrade) spec.headers.emplace_back("Authorization", basic_authorization(next.user, next.password));
   }
-  if (becomes_get(x.status, spec.method)) {
+  if (becomes_get(x.head.status(), spec.method)) {
     // RFC 9110 §15.4: the body goes, and the fields that describe it.
     spec.method = "GET";
     body = request_body{};

@@ -92,7 +92,7 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
       ++retries;
     }
     timings.first_byte = x.head_at - start;
-    timings.status = x.status;
+    timings.status = x.head.status();
 
     if (x.redirecting) {
       held.reset();
@@ -102,18 +102,16 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
     }
 
     if constexpr (std::is_same_v<Response, buffered_response>) {
-      out.status = x.status;
-      out.reason = std::move(x.reason);
-      out.version = x.version;
-      out.headers = std::move(x.response_headers);
+      // Its public members are the contract: the head copied into them once.
+      out.status = x.head.status();
+      out.reason = x.head.reason();
+      out.version = x.head.version();
+      out.headers = x.head.headers();
       out.body = std::move(x.body_text);
       out.final_url = current;
     } else {
       out.executor_ = executor;
-      out.status_ = x.status;
-      out.reason_ = std::move(x.reason);
-      out.version_ = x.version;
-      out.headers_ = std::move(x.response_headers);
+      out.head_ = std::move(x.head);
       out.final_url_ = current;
       out.body_ = std::move(x.response_body);
       out.lease_ = std::move(held);
@@ -185,10 +183,6 @@ asio::awaitable<std::error_code> pool_state::perform(request_spec& spec, bool st
 
 std::optional<std::string_view> buffered_response::header(std::string_view name) const noexcept {
   return detail::find_header(headers, name);
-}
-
-std::optional<std::string_view> streaming_response::header(std::string_view name) const noexcept {
-  return detail::find_header(headers_, name);
 }
 
 pool::pool(const executor_type& executor, pool_options options)

@@ -213,10 +213,7 @@ struct exchange {
   bool connected = false;        // this attempt made the connection
   bool redirecting = false;      // a redirect to follow; its body is gone
   clock::time_point head_at;
-  int status = 0;
-  std::string reason;
-  int version = 0;
-  Headers response_headers;
+  response_head head;
   std::string body_text;
   std::variant<std::monostate, response, tls_response> response_body;
 };

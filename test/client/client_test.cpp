@@ -306,8 +306,24 @@ TEST_CASE("headers: getheader joins repeats, HTTPMessage keeps order") {
   CHECK(r.msg().get_all("nope").empty());
   CHECK(r.msg().contains("content-length"));
   CHECK_FALSE(r.msg().contains("content-type"));
+  const httpc::HTTPMessage copy = r.msg();  // owns its head: copies keep working
+  CHECK(copy.get_all("set-cookie") == std::vector<std::string>{"a=1", "b=2"});
   CHECK(r.read().empty());
   CHECK(r.isclosed());
+}
+
+TEST_CASE("HTTPMessage made from Headers, and an empty one") {
+  const httpc::Headers fields{{"A", "1"}, {"b", "2"}, {"a", "3"}};
+  const httpc::HTTPMessage m(fields);
+  CHECK(m.items() == fields);
+  CHECK(m.get("a") == "1");
+  CHECK(m.get_all("A") == std::vector<std::string>{"1", "3"});
+  CHECK(m.contains("B"));
+  CHECK_FALSE(m.contains("c"));
+  const httpc::HTTPMessage none;
+  CHECK(none.items().empty());
+  CHECK(none.get("a") == std::nullopt);
+  CHECK(none.get_all("a").empty());
 }
 
 TEST_CASE("Connection: close: the response closes, the next request reopens") {

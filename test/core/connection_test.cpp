@@ -473,6 +473,7 @@ TEST_CASE("framing: chunked with extensions and trailers, then the connection is
     co_await c.async_connect("127.0.0.1", server.port());
     co_await c.async_request("GET", "/chunked");
     auto r = co_await c.async_getresponse();
+    const httpc::response_head kept = r.owned_head();  // outlives the next request
     CHECK(r.framing() == httpc::body_framing::chunked);
     CHECK(r.content_length() == std::nullopt);
     const auto body1 = co_await r.async_read_all();
@@ -486,6 +487,10 @@ TEST_CASE("framing: chunked with extensions and trailers, then the connection is
     auto r2 = co_await c.async_getresponse();
     const auto body2 = co_await r2.async_read_all();
     CHECK(body2 == "next");
+    CHECK(kept.status() == 200);
+    CHECK(kept.reason() == "OK");
+    CHECK(kept.header("transfer-encoding") == std::optional<std::string_view>("chunked"));
+    CHECK(kept.fields().size() == 1);
   });
   check_server(server, 1);
 }

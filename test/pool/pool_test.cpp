@@ -168,6 +168,41 @@ TEST_CASE("reuse: sequential requests share one kept-alive connection") {
   CHECK(starts_with(requests[0], "GET /1 HTTP/1.1\r\nHost: 127.0.0.1:"));
 }
 
+TEST_CASE("heads: owned by the responses, past the connection's next request") {
+  script_server server;
+  const std::string head = "HTTP/1.1 201 Made It\r\nX-A: 1\r\nX-Fold: a\r\n b\r\nx-a: 2\r\nContent-Length: 6\r\n\r\n";
+  server.on_connection({step::read_request(), step::send(head + "stream"), step::read_request(),
+                        step::send(head + "buffer"), step::read_request(), step::send(with_length("next")),
+                        step::expect_close()});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor);
+    auto s = co_await pool.async_stream("GET", url_of(server, "/"));
+    CHECK(co_await s.async_read_all() == "stream");
+    const auto b = co_await pool.async_request("GET", url_of(server, "/"));
+    // The connection has read another response over both heads' bytes.
+    const auto next = co_await pool.async_request("GET", url_of(server, "/"));
+    CHECK(next.body == "next");
+    const httpc::Headers expected{{"X-A", "1"}, {"X-Fold", "a b"}, {"x-a", "2"}, {"Content-Length", "6"}};
+    CHECK(s.status() == 201);
+    CHECK(s.reason() == "Made It");
+    CHECK(s.version() == 11);
+    CHECK(s.header("X-FOLD") == std::optional<std::string_view>("a b"));
+    CHECK(s.fields().count("x-a") == 2);
+    const httpc::Headers& held = s.headers();
+    CHECK(held == expected);
+    std::string names;
+    for (auto& [name, value] : s.headers()) names += name + "=" + value + ";";
+    CHECK(names == "X-A=1;X-Fold=a b;x-a=2;Content-Length=6;");
+    CHECK(b.status == 201);
+    CHECK(b.reason == "Made It");
+    CHECK(b.version == 11);
+    CHECK(b.headers == expected);
+    CHECK(b.header("x-a") == std::optional<std::string_view>("1"));
+    CHECK(b.body == "buffer");
+  });
+  check_server(server, 1);
+}
+
 TEST_CASE("limits: per origin; requests over the limit queue and share the connections") {
   script_server server;
   // The second responses are slow too: a connection that is back first must
