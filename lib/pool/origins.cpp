@@ -1,6 +1,6 @@
 // The pool's bookkeeping: origins, their idle connections and limits, the
-// queue of requests waiting for a slot, the idle timeout, the stats. On the
-// pool's home executor.
+// queue of requests waiting for a slot, the idle timeout, the stats. Under
+// the pool's mutex; the queue's timers at the pool's home.
 
 #include <asio/dispatch.hpp>
 #include <asio/strand.hpp>
@@ -40,10 +40,7 @@ pool_state::pool_state(const asio::any_io_executor& executor, pool_options optio
       options(std::move(options)) {}
 
 void lease_return::operator()(pooled_connection* connection) const noexcept {
-  std::unique_ptr<pooled_connection> owned(connection);
-  asio::dispatch(pool->home, [pool = pool, owned = std::move(owned)]() mutable {
-    pool->give_back(std::move(owned));
-  });
+  pool->release(std::unique_ptr<pooled_connection>(connection));
 }
 
 asio::ssl::context* pool_state::context_for(const url& target, const request_options& request) {
@@ -146,6 +143,12 @@ void pool_state::serve_queue() {
 
 bool pool_state::try_acquire(const url& target, const request_options& request, bool fresh,
                              acquired& out) {
+  const std::lock_guard lock(mutex_);
+  return try_acquire_locked(target, request, fresh, out);
+}
+
+bool pool_state::try_acquire_locked(const url& target, const request_options& request, bool fresh,
+                                    acquired& out) {
   if (closed_) {
     out.ec = asio::error::operation_aborted;
     return true;
@@ -168,7 +171,6 @@ void pool_state::grant(std::unique_ptr<pooled_connection> c, acquired& out) {
 
 asio::awaitable<void> pool_state::acquire(const url& target, const request_options& request,
                                           bool fresh, acquired& out) {
-  if (try_acquire(target, request, fresh, out)) co_return;
   // Cancellation is handled in the queue, which it keeps consistent. Inline
   // this is the caller's coroutine: its own setting comes back after.
   const bool throws = co_await asio::this_coro::throw_if_cancelled();
@@ -179,35 +181,62 @@ asio::awaitable<void> pool_state::acquire(const url& target, const request_optio
 
 asio::awaitable<void> pool_state::wait_for_slot(const url& target, const request_options& request,
                                                 bool fresh, acquired& out) {
-  asio::ssl::context* const tls = context_for(target, request);
-  origin& o = origin_for(target, tls);
   const auto state = co_await asio::this_coro::cancellation_state;
   asio::steady_timer timer(home);
   if (options.wait_timeout)
     timer.expires_after(*options.wait_timeout);
   else
     timer.expires_at(clock::time_point::max());
-  waiter w{&o, tls, fresh, true, &timer, nullptr};
-  const auto position = queue_.insert(queue_.end(), &w);
-  ++o.waiting;
-  ++queued_;
+  waiter w{nullptr, nullptr, fresh, true, &timer, nullptr};
+  std::list<waiter*>::iterator position;
+  {
+    // Tried again under the lock that a give-back takes: one that came
+    // since the caller's try either left a slot here or sees this waiter.
+    const std::lock_guard lock(mutex_);
+    if (try_acquire_locked(target, request, fresh, out)) co_return;
+    w.tls = context_for(target, request);
+    w.home = &origin_for(target, w.tls);
+    position = queue_.insert(queue_.end(), &w);
+    ++w.home->waiting;
+    ++queued_;
+  }
   std::error_code ec = asio::error::operation_aborted;
   if (state.cancelled() == asio::cancellation_type::none)
     std::tie(ec) = co_await timer.async_wait(as_result);
+  const std::lock_guard lock(mutex_);
   if (w.queued) queue_.erase(position);
-  --o.waiting;
+  --w.home->waiting;
   --queued_;
   std::unique_ptr<pooled_connection> c = std::move(w.granted);
   const bool cancelled = state.cancelled() != asio::cancellation_type::none;
   if (!c || cancelled) {
-    if (c) give_back(std::move(c));
-    forget_if_unused(o);
+    if (c) {
+      give_back(std::move(c));
+      serve_queue();
+    }
+    forget_if_unused(*w.home);
     out.ec = (ec == asio::error::operation_aborted || cancelled)
                  ? make_error_code(asio::error::operation_aborted)
                  : make_error_code(std::errc::timed_out);
     co_return;
   }
   grant(std::move(c), out);
+}
+
+void pool_state::release(std::unique_ptr<pooled_connection> c) {
+  {
+    const std::lock_guard lock(mutex_);
+    if (queue_.empty()) {
+      give_back(std::move(c));
+      return;
+    }
+  }
+  // Waiters' timers live at home: the queue is served there.
+  asio::dispatch(home, [self = shared_from_this(), c = std::move(c)]() mutable {
+    const std::lock_guard lock(self->mutex_);
+    self->give_back(std::move(c));
+    self->serve_queue();
+  });
 }
 
 void pool_state::give_back(std::unique_ptr<pooled_connection> c) {
@@ -219,7 +248,6 @@ void pool_state::give_back(std::unique_ptr<pooled_connection> c) {
   if (!reusable) {
     origin& o = *c->home;
     discard(std::move(c));
-    serve_queue();
     forget_if_unused(o);
     return;
   }
@@ -229,7 +257,6 @@ void pool_state::give_back(std::unique_ptr<pooled_connection> c) {
   c->home->idle.push_back(std::move(c));
   ++idle_;
   if (now >= next_expiry_) sweep(now);
-  serve_queue();
 }
 
 // The expired idle connections closed, oldest first in each origin (they
@@ -254,6 +281,7 @@ void pool_state::sweep(clock::time_point now) {
 }
 
 void pool_state::shut_down() {
+  const std::lock_guard lock(mutex_);
   closed_ = true;
   std::vector<origin*> all;
   for (auto& [key, o] : origins_) {

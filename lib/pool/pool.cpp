@@ -41,7 +41,7 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
   request_body body = watched(std::move(spec.body), pulled);
   url& current = spec.target;  // changed by redirects
   timings.target = &current;
-  // A serial pool's request that runs at home takes each step inline.
+  // A serial pool's request that runs at home runs its exchanges inline.
   const bool at_home = serial && co_await asio::this_coro::executor == home;
 
   for (;;) {
@@ -59,7 +59,7 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
       acquired got;
       const bool fresh = attempt_number != 0;
       const auto queue_start = clock::now();
-      if (!at_home || !try_acquire(current, spec.options, fresh, got)) {
+      if (!try_acquire(current, spec.options, fresh, got)) {
         if (const std::error_code ec = co_await run_on(home, acquire(current, spec.options, fresh, got)))
           got.ec = ec;
       }
@@ -148,8 +148,9 @@ asio::awaitable<std::error_code> pool_state::perform(request_spec& spec, bool st
   std::error_code ec;
   try {
     // A serial pool runs the whole request at home: inline from a caller
-    // there, else one hop. Otherwise its steps hop to the state's and the
-    // connection's strands, and a race gets a strand of its own.
+    // there, else one hop. Otherwise the exchange hops to the connection's
+    // strand (and a wait for a slot to home), and a race gets a strand of
+    // its own.
     std::error_code failed;
     if (serial && co_await asio::this_coro::executor == home) {
       if (spec.options.total_timeout)

@@ -4,17 +4,21 @@
 // retry and redirect rules (policy.cpp), the request loop (pool.cpp), and
 // running an operation where the state it touches lives (hop.cpp).
 //
-// Where that is: the pool's executor itself when it runs one handler at a
-// time (a strand, or an io_context told it runs on one thread), else a
-// strand of it for the pool's state and one for each connection. A
-// request whose coroutine runs there already runs inline; from elsewhere
-// it hops (a coroutine spawned there per step).
+// The bookkeeping is guarded by a mutex: a request leases a slot from any
+// thread, and only one that must queue goes to the pool's home (its
+// executor when that runs one handler at a time: a strand, or an
+// io_context told it runs on one thread; else a strand of it), where the
+// waiters' timers are. A connection lives on the pool's executor when that
+// is serial, else on a strand of its own (its timeout handler and its
+// socket must not run on two threads at once): a request whose coroutine
+// runs there already runs the exchange inline; from elsewhere it hops (a
+// coroutine spawned there).
 //
 // The seam between the pool and a connection is the exchange slot: a
-// request leases a slot of its origin (pool_state::acquire), runs one
-// exchange in it (run_exchange), and the lease's end gives the slot back
-// (pool_state::give_back). An HTTP/1.1 connection offers one slot, free
-// again once its response was read to the end.
+// request leases a slot of its origin (pool_state::try_acquire, else
+// acquire), runs one exchange in it (run_exchange), and the lease's end
+// gives the slot back (pool_state::release). An HTTP/1.1 connection offers
+// one slot, free again once its response was read to the end.
 
 #include "httpc/pool.hpp"
 
@@ -30,6 +34,7 @@
 #include <list>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -120,8 +125,9 @@ struct waiter {
 };
 
 /// The state of a pool. The public members do not change after construction
-/// (the counters are atomic); the private ones are touched on `home` only,
-/// but for the stats counters, which stats() reads from any thread.
+/// (the counters are atomic); the private ones are guarded by `mutex_`, but
+/// for the stats counters, which stats() reads from any thread. Waiters'
+/// timers are `home`'s: the queue is served and shut down there.
 class pool_state : public std::enable_shared_from_this<pool_state> {
  public:
   pool_state(const asio::any_io_executor& executor, pool_options options);
@@ -138,10 +144,12 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   asio::awaitable<void> acquire(const url& target, const request_options& request, bool fresh,
                                 acquired& out);
   /// As acquire, when a slot (or the pool's closing) needs no wait: false
-  /// when the request must queue. On `home`.
+  /// when the request must queue. From any thread.
   bool try_acquire(const url& target, const request_options& request, bool fresh, acquired& out);
-  /// A slot back: kept when its connection can take another request. On `home`.
-  void give_back(std::unique_ptr<pooled_connection> c);
+  /// The end of a lease, from any thread: the slot back, served to a
+  /// waiter at home when there is one.
+  void release(std::unique_ptr<pooled_connection> c);
+  /// Closes the idle connections and fails the waiters. On `home`.
   void shut_down();
   pool_stats stats() const noexcept;
 
@@ -164,6 +172,10 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   asio::awaitable<void> perform_within(request_spec& spec, bool stream, Response& out,
                                        request_timings& timings, clock::time_point start,
                                        std::error_code& ec);
+  // The private functions below but wait_for_slot run with `mutex_` held.
+  bool try_acquire_locked(const url& target, const request_options& request, bool fresh, acquired& out);
+  // A slot back: kept when its connection can take another request.
+  void give_back(std::unique_ptr<pooled_connection> c);
   asio::awaitable<void> wait_for_slot(const url& target, const request_options& request, bool fresh,
                                       acquired& out);
   void grant(std::unique_ptr<pooled_connection> c, acquired& out);
@@ -181,6 +193,7 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
     return c.idle_since + options.idle_timeout <= now;
   }
 
+  std::mutex mutex_;
   std::optional<asio::ssl::context> own_tls_;  // made for the first https origin; outlives them
   std::map<origin_key, std::unique_ptr<origin>> origins_;
   std::list<waiter*> queue_;
