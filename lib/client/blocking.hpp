@@ -45,6 +45,29 @@ class blocking_connection {
     friend bool operator!=(const inline_executor&, const inline_executor&) noexcept { return false; }
   };
 
+  /// The core connection's executor: the facade's io_context, but what is
+  /// dispatched to it runs at once. The io_context is this thread's alone
+  /// while a step runs, so a coroutine may start, and resume after an I/O
+  /// completion, without a turn of the io_context (an epoll_wait) between;
+  /// what must be posted still goes through the io_context.
+  struct step_executor {
+    asio::io_context* io;
+
+    template <class Function>
+    void execute(Function&& function) const {
+      std::forward<Function>(function)();
+    }
+    asio::io_context& query(asio::execution::context_t) const noexcept { return *io; }
+    static constexpr asio::execution::blocking_t query(asio::execution::blocking_t) noexcept {
+      return asio::execution::blocking.possibly;
+    }
+    auto require(asio::execution::blocking_t::never_t) const {
+      return asio::require(io->get_executor(), asio::execution::blocking.never);
+    }
+    friend bool operator==(const step_executor& a, const step_executor& b) noexcept { return a.io == b.io; }
+    friend bool operator!=(const step_executor& a, const step_executor& b) noexcept { return a.io != b.io; }
+  };
+
   /// A completion handler for a core operation: records its error code.
   class completion {
    public:
