@@ -200,7 +200,7 @@ class basic_connection {
   /// and fields are checked first: nothing is sent when one is refused.
   /// `Expect: 100-continue` holds the body back until the server agrees.
   template <class CompletionToken = asio::use_awaitable_t<>>
-    requires asio::completion_token_for<CompletionToken, void(std::error_code)>
+    requires detail::token_for<CompletionToken, void(std::error_code)>
   auto async_request(std::string_view method, std::string_view target,
                      CompletionToken&& token = {}) {
     return async_request(method, target, request_body{}, Headers{},
@@ -365,7 +365,7 @@ class basic_response {
   auto async_next(CompletionToken&& token = {});
   /// The rest of the body; more than `limit` bytes is error::body_too_large.
   template <class CompletionToken = asio::use_awaitable_t<>>
-    requires asio::completion_token_for<CompletionToken, void(std::error_code, std::string)>
+    requires detail::token_for<CompletionToken, void(std::error_code, std::string)>
   auto async_read_all(CompletionToken&& token = {}) {
     return async_read_all(std::numeric_limits<std::size_t>::max(),
                           std::forward<CompletionToken>(token));

@@ -1667,6 +1667,32 @@ TEST_CASE("tokens: asio::use_future") {
   check_server(server, 1);
 }
 
+TEST_CASE("tokens: detail::use_error_codes, for httpc's own layers: errors as values, no exception") {
+  script_server server;
+  server.on_connection({step::read_request(),
+                        step::send("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort"), step::close()});
+  run_bounded([&]() -> asio::awaitable<void> {
+    using httpc::detail::use_error_codes;
+    httpc::connection c(co_await asio::this_coro::executor);
+    const std::error_code refused =
+        co_await c.async_connect("127.0.0.1", httpc::test::refused_port(), use_error_codes);
+    CHECK(refused == std::errc::connection_refused);
+    CHECK(co_await c.async_connect("127.0.0.1", server.port(), use_error_codes) == std::error_code{});
+    CHECK(co_await c.async_request("GET", "/", use_error_codes) == std::error_code{});
+    auto [head_error, r] = co_await c.async_getresponse(use_error_codes);
+    CHECK_FALSE(head_error);
+    CHECK(r.status() == 200);
+    std::array<char, 4> piece{};
+    auto [read_error, n] = co_await r.async_read_some(asio::buffer(piece), use_error_codes);
+    CHECK_FALSE(read_error);
+    CHECK(std::string_view(piece.data(), n) == std::string_view("short").substr(0, n));
+    auto [body_error, rest] = co_await r.async_read_all(1024, use_error_codes);
+    CHECK(body_error == httpc::error::incomplete_body);
+    CHECK(rest.empty());
+  });
+  check_server(server, 1);
+}
+
 TEST_CASE("tokens: asio::experimental::deferred") {
   script_server server;
   server.on_connection({step::read_request(), step::send(with_length("deferred")),

@@ -68,6 +68,10 @@ inline constexpr use_error_codes_t use_error_codes{};
 template <class Token>
 inline constexpr bool is_error_codes_token = std::is_same_v<std::decay_t<Token>, use_error_codes_t>;
 
+/// A token an operation with this signature takes: Asio's, or use_error_codes.
+template <class Token, class Signature>
+concept token_for = asio::completion_token_for<Token, Signature> || is_error_codes_token<Token>;
+
 /// For an awaiting caller: the operation's error becomes an exception.
 inline asio::awaitable<void> throw_on_error(asio::awaitable<std::error_code> operation) {
   if (const std::error_code ec = co_await std::move(operation)) throw std::system_error(ec);
