@@ -176,7 +176,9 @@ start_s_server() {
     -key "$dir/pki/valid.key" "$@" </dev/null >"$dir/$name.log" 2>&1 &
   echo $! >"$dir/$name.pid"
   until grep -q '^ACCEPT ' "$dir/$name.log" 2>/dev/null; do
-    runs "$(<"$dir/$name.pid")" s_server "$dir" || die "s_server $name exited"
+    # Alive, not `runs`: until the child has exec'd openssl, its command
+    # line is still this script's.
+    alive "$(<"$dir/$name.pid")" || die "s_server $name exited"
     ((steps-- > 0)) || die "s_server $name did not listen within 5 s"
     sleep 0.02
   done
