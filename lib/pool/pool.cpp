@@ -140,17 +140,10 @@ asio::awaitable<void> pool_state::perform_within(request_spec& spec, bool stream
   ec = result.index() == 0 ? std::get<0>(result) : make_error_code(std::errc::timed_out);
 }
 
-// One request through the pool, for either kind of response and either
-// error policy: bounded by the total timeout, reported to on_timings; an
-// exception from inside becomes the operation's error.
-template <class Response, class Policy>
-asio::awaitable<typename Policy::template value_type<Response>> pool_state::run(
-    std::shared_ptr<pool_state> self, request_spec spec) {
-  constexpr bool stream = std::is_same_v<Response, streaming_response>;
-  Response out;
-  request_timings timings;
-  const std::string method = spec.method;
-  timings.method = method;
+// The whole operation: bounded by the total timeout, reported to on_timings.
+template <class Response>
+asio::awaitable<std::error_code> pool_state::perform(request_spec& spec, bool stream, Response& out,
+                                                     request_timings& timings) {
   const auto start = clock::now();
   std::error_code ec;
   try {
@@ -159,32 +152,30 @@ asio::awaitable<typename Policy::template value_type<Response>> pool_state::run(
     // strand (and a wait for a slot to home), and a race gets a strand of
     // its own.
     std::error_code failed;
-    if (self->serial && co_await asio::this_coro::executor == self->home) {
+    if (serial && co_await asio::this_coro::executor == home) {
       if (spec.options.total_timeout)
-        co_await self->perform_within(spec, stream, out, timings, start, ec);
+        co_await perform_within(spec, stream, out, timings, start, ec);
       else
-        ec = co_await self->perform_once(spec, stream, out, timings, start);
-    } else if (self->serial) {
-      failed = co_await run_on(self->home, self->perform_within(spec, stream, out, timings, start, ec));
-    } else if (spec.options.total_timeout) {
-      failed = co_await run_on(asio::make_strand(self->executor),
-                               self->perform_within(spec, stream, out, timings, start, ec));
-    } else {
-      ec = co_await self->perform_once(spec, stream, out, timings, start);
-    }
+        ec = co_await perform_once(spec, stream, out, timings, start);
+    } else if (serial)
+      failed = co_await run_on(home, perform_within(spec, stream, out, timings, start, ec));
+    else if (spec.options.total_timeout)
+      failed = co_await run_on(asio::make_strand(executor),
+                               perform_within(spec, stream, out, timings, start, ec));
+    else
+      ec = co_await perform_once(spec, stream, out, timings, start);
     if (failed) ec = failed;
   } catch (const std::system_error& e) {
     ec = e.code();
   }
   // The body of a stream is read later, within the same total time.
-  if constexpr (stream)
+  if constexpr (std::is_same_v<Response, streaming_response>)
     if (!ec && spec.options.total_timeout) out.deadline_ = start + *spec.options.total_timeout;
   timings.total = clock::now() - start;
   timings.error = ec;
-  ++self->requests;
-  if (self->options.on_timings) self->options.on_timings(timings);
-  if (ec) out = {};
-  co_return Policy::value(ec, std::move(out));
+  ++requests;
+  if (options.on_timings) options.on_timings(timings);
+  co_return ec;
 }
 
 }  // namespace detail
@@ -213,16 +204,39 @@ pool::~pool() {
 
 pool_stats pool::stats() const noexcept { return state_ ? state_->stats() : pool_stats{}; }
 
+namespace {
+
+// One request through the pool, for either kind of response and either
+// error policy; an exception from inside becomes the operation's error.
+template <class Response, class Policy>
+asio::awaitable<typename Policy::template value_type<Response>> run_request(
+    std::shared_ptr<detail::pool_state> state, detail::request_spec spec) {
+  Response out;
+  request_timings timings;
+  const std::string method = spec.method;
+  timings.method = method;
+  std::error_code ec;
+  try {
+    ec = co_await state->perform(spec, std::is_same_v<Response, streaming_response>, out, timings);
+  } catch (const std::system_error& e) {
+    ec = e.code();
+  }
+  if (ec) out = {};
+  co_return Policy::value(ec, std::move(out));
+}
+
+}  // namespace
+
 template <class Policy>
 asio::awaitable<typename Policy::template value_type<buffered_response>> pool::request_op(
     std::shared_ptr<detail::pool_state> state, detail::request_spec spec) {
-  return detail::pool_state::run<buffered_response, Policy>(std::move(state), std::move(spec));
+  return run_request<buffered_response, Policy>(std::move(state), std::move(spec));
 }
 
 template <class Policy>
 asio::awaitable<typename Policy::template value_type<streaming_response>> pool::stream_op(
     std::shared_ptr<detail::pool_state> state, detail::request_spec spec) {
-  return detail::pool_state::run<streaming_response, Policy>(std::move(state), std::move(spec));
+  return run_request<streaming_response, Policy>(std::move(state), std::move(spec));
 }
 
 template asio::awaitable<buffered_response> pool::request_op<detail::throw_errors>(

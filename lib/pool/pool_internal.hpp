@@ -153,10 +153,9 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   void shut_down();
   pool_stats stats() const noexcept;
 
-  /// One request: its response, or its error as the policy hands it over.
-  template <class Response, class Policy>
-  static asio::awaitable<typename Policy::template value_type<Response>> run(std::shared_ptr<pool_state> self,
-                                                                             request_spec spec);
+  template <class Response>
+  asio::awaitable<std::error_code> perform(request_spec& spec, bool stream, Response& out,
+                                           request_timings& timings);
 
   asio::any_io_executor executor;
   const bool serial;          // `executor` runs one handler at a time
