@@ -115,6 +115,15 @@ asio::awaitable<void> run_exchange(pooled_connection& slot, exchange& x) {
   return slot.visit([&](auto& c) { return exchange_on(c, x); });
 }
 
+bool arms_no_timer(pooled_connection& slot, const exchange& x) {
+  const request_options& wanted = *x.options;
+  if (either(wanted.write_timeout, x.defaults->write_timeout) ||
+      either(wanted.read_timeout, x.defaults->read_timeout))
+    return false;
+  if (x.body->kind() != body_kind::none && expects_continue(*x.headers)) return false;
+  return slot.visit([](auto& c) { return c.is_open() && !c.options().request_timeout; });
+}
+
 bool body_finished(const std::variant<std::monostate, response, tls_response>& body) noexcept {
   if (const auto* r = std::get_if<response>(&body)) return r->done();
   if (const auto* t = std::get_if<tls_response>(&body)) return t->done();

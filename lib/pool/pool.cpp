@@ -69,7 +69,7 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
       pooled_connection& pc = *got.connection;
       x.ec.clear();
       x.connected = x.before_response = x.wrote = false;
-      if (at_home) {
+      if (at_home || (!serial && arms_no_timer(pc, x))) {
         co_await run_exchange(pc, x);
       } else if (const std::error_code ec = co_await run_on(pc.executor, run_exchange(pc, x)); ec && !x.ec) {
         x.ec = ec;
@@ -148,9 +148,9 @@ asio::awaitable<std::error_code> pool_state::perform(request_spec& spec, bool st
   std::error_code ec;
   try {
     // A serial pool runs the whole request at home: inline from a caller
-    // there, else one hop. Otherwise the exchange hops to the connection's
-    // strand (and a wait for a slot to home), and a race gets a strand of
-    // its own.
+    // there, else one hop. Otherwise an exchange that arms a timer (a new
+    // connection, a timeout) hops to the connection's strand, a wait for a
+    // slot to home, and a race gets a strand of its own.
     std::error_code failed;
     if (serial && co_await asio::this_coro::executor == home) {
       if (spec.options.total_timeout)

@@ -12,7 +12,9 @@
 // is serial, else on a strand of its own (its timeout handler and its
 // socket must not run on two threads at once): a request whose coroutine
 // runs there already runs the exchange inline; from elsewhere it hops (a
-// coroutine spawned there).
+// coroutine spawned there), unless the exchange arms no timer: then the
+// leased connection is touched by the request's coroutine alone, and the
+// exchange runs inline wherever that is.
 //
 // The seam between the pool and a connection is the exchange slot: a
 // request leases a slot of its origin (pool_state::try_acquire, else
@@ -236,6 +238,12 @@ struct exchange {
 /// (async_stream: the body stays in response_body), or a redirect's body
 /// to keep the connection. On the connection's executor.
 asio::awaitable<void> run_exchange(pooled_connection& slot, exchange& x);
+
+/// Whether the exchange arms none of the core's timers: its connection is
+/// open already, and no write, read, request or 100-continue timeout
+/// applies. Only then may it run off the connection's executor, where a
+/// timer's handler would cancel the socket.
+bool arms_no_timer(pooled_connection& slot, const exchange& x);
 
 /// Whether a streaming response's body was read to the end already.
 bool body_finished(const std::variant<std::monostate, response, tls_response>& body) noexcept;
