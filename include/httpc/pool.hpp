@@ -198,6 +198,12 @@ request_spec make_request_spec(std::string_view method, std::string_view target,
 request_spec make_request_spec(std::string_view method, const url& target, request_body body,
                                const Headers& headers, request_options options);
 
+/// One request through the pool, written once for both error policies
+/// (detail::complete_op); the spec built by the caller in place.
+template <class Response, class Policy>
+asio::awaitable<typename Policy::template value_type<Response>> run_request(
+    std::shared_ptr<pool_state> state, request_spec spec);
+
 }  // namespace detail
 
 /// A response whose body is read as a stream; it holds its pooled
@@ -288,8 +294,8 @@ class pool {
                      const Headers& headers = {}, request_options options = {},
                      CompletionToken&& token = {}) {
     return detail::complete_op(executor_, std::forward<CompletionToken>(token), [&]<class Policy>() {
-      return request_op<Policy>(state_, detail::make_request_spec(method, target, std::move(body),
-                                                                 headers, std::move(options)));
+      return detail::run_request<buffered_response, Policy>(
+          state_, detail::make_request_spec(method, target, std::move(body), headers, std::move(options)));
     });
   }
 
@@ -309,19 +315,12 @@ class pool {
                     const Headers& headers = {}, request_options options = {},
                     CompletionToken&& token = {}) {
     return detail::complete_op(executor_, std::forward<CompletionToken>(token), [&]<class Policy>() {
-      return stream_op<Policy>(state_, detail::make_request_spec(method, target, std::move(body),
-                                                                 headers, std::move(options)));
+      return detail::run_request<streaming_response, Policy>(
+          state_, detail::make_request_spec(method, target, std::move(body), headers, std::move(options)));
     });
   }
 
  private:
-  // Written once for both error policies (detail::complete_op).
-  template <class Policy>
-  static asio::awaitable<typename Policy::template value_type<buffered_response>> request_op(
-      std::shared_ptr<detail::pool_state> state, detail::request_spec spec);
-  template <class Policy>
-  static asio::awaitable<typename Policy::template value_type<streaming_response>> stream_op(
-      std::shared_ptr<detail::pool_state> state, detail::request_spec spec);
   static asio::awaitable<std::error_code> close_op(std::shared_ptr<detail::pool_state> state);
 
   executor_type executor_;

@@ -98,11 +98,18 @@ asio::awaitable<void> race(const asio::any_io_executor& where, asio::awaitable<v
     ec = std::get<0>(result);
 }
 
-asio::awaitable<std::error_code> read_within(const asio::any_io_executor& executor,
-                                             const asio::any_io_executor& where,
+asio::awaitable<std::error_code> read_within(const asio::any_io_executor& executor, pooled_connection& slot,
                                              asio::awaitable<void> read,
                                              std::optional<clock::time_point> deadline, std::error_code& ec) {
-  if (!deadline) co_return co_await run_on(where, std::move(read));
+  const asio::any_io_executor& where = slot.executor;
+  if (!deadline) {
+    // A read that arms no timer runs where its caller is, as an exchange does.
+    // (No co_await inside a conditional expression: with g++ 12 its
+    // temporary executor, a strand, was freed early.)
+    asio::any_io_executor here = where;
+    if (slot.visit([](auto& c) { return !c.options().read_timeout; })) here = co_await asio::this_coro::executor;
+    co_return co_await run_on(here, std::move(read));
+  }
   // A connection on the pool's executor itself: that one is serial.
   const asio::any_io_executor racing =
       where == executor ? where : asio::any_io_executor(asio::make_strand(executor));
@@ -149,7 +156,7 @@ asio::awaitable<std::tuple<std::error_code, std::size_t>> streaming_response::re
   std::size_t n = 0;
   std::error_code ec;
   const std::error_code run_error = co_await detail::read_within(
-      executor_, lease_->executor, detail::read_some_on(body_, buffer, n, ec), deadline_, ec);
+      executor_, *lease_, detail::read_some_on(body_, buffer, n, ec), deadline_, ec);
   if (run_error && !ec) ec = run_error;
   if (ec || n == 0) finish(ec);
   co_return std::tuple{ec, n};
@@ -161,7 +168,7 @@ asio::awaitable<std::tuple<std::error_code, std::string>> streaming_response::re
   std::string all;
   std::error_code ec;
   const std::error_code run_error = co_await detail::read_within(
-      executor_, lease_->executor, detail::read_all_on(body_, limit, all, ec), deadline_, ec);
+      executor_, *lease_, detail::read_all_on(body_, limit, all, ec), deadline_, ec);
   if (run_error && !ec) ec = run_error;
   finish(ec);
   if (ec) all.clear();

@@ -54,14 +54,14 @@ asio::ssl::context* pool_state::context_for(const url& target, const request_opt
 
 origin& pool_state::origin_for(const url& target, asio::ssl::context* tls) {
   SSL_CTX* native = tls ? tls->native_handle() : nullptr;
-  origin_key key{target.scheme, target.host, target.port, native};
-  auto& slot = origins_[key];
-  if (!slot) {
-    slot = std::make_unique<origin>();
-    slot->key = std::move(key);
-    if (native && SSL_CTX_up_ref(native) == 1) slot->tls.reset(native);
-  }
-  return *slot;
+  const auto found = origins_.find(origin_view{target.scheme, target.host, target.port, native});
+  if (found != origins_.end()) return *found->second;
+  auto made = std::make_unique<origin>();
+  made->key = origin_key{target.scheme, target.host, target.port, native};
+  if (native && SSL_CTX_up_ref(native) == 1) made->tls.reset(native);
+  origin& o = *made;
+  origins_.emplace(o.key, std::move(made));
+  return o;
 }
 
 void pool_state::forget_if_unused(origin& o) {

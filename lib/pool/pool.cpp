@@ -42,7 +42,8 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
   url& current = spec.target;  // changed by redirects
   timings.target = &current;
   // A serial pool's request that runs at home runs its exchanges inline.
-  const bool at_home = serial && co_await asio::this_coro::executor == home;
+  bool at_home = serial;
+  if (at_home) at_home = co_await asio::this_coro::executor == home;
 
   for (;;) {
     exchange x;
@@ -115,6 +116,8 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
       out.final_url_ = current;
       out.body_ = std::move(x.response_body);
       out.lease_ = std::move(held);
+      // Its body is read later, within the same total time.
+      if (spec.options.total_timeout) out.deadline_ = start + *spec.options.total_timeout;
       // A response without a body (HEAD, 204, 304) is over already.
       if (body_finished(out.body_)) out.finish({});
     }
@@ -138,44 +141,6 @@ asio::awaitable<void> pool_state::perform_within(request_spec& spec, bool stream
   auto result = co_await (perform_once(spec, stream, out, timings, start) ||
                           deadline.async_wait(asio::use_awaitable));
   ec = result.index() == 0 ? std::get<0>(result) : make_error_code(std::errc::timed_out);
-}
-
-// The whole operation: bounded by the total timeout, reported to on_timings.
-template <class Response>
-asio::awaitable<std::error_code> pool_state::perform(request_spec& spec, bool stream, Response& out,
-                                                     request_timings& timings) {
-  const auto start = clock::now();
-  std::error_code ec;
-  try {
-    // A serial pool runs the whole request at home: inline from a caller
-    // there, else one hop. Otherwise an exchange that arms a timer (a new
-    // connection, a timeout) hops to the connection's strand, a wait for a
-    // slot to home, and a race gets a strand of its own.
-    std::error_code failed;
-    if (serial && co_await asio::this_coro::executor == home) {
-      if (spec.options.total_timeout)
-        co_await perform_within(spec, stream, out, timings, start, ec);
-      else
-        ec = co_await perform_once(spec, stream, out, timings, start);
-    } else if (serial)
-      failed = co_await run_on(home, perform_within(spec, stream, out, timings, start, ec));
-    else if (spec.options.total_timeout)
-      failed = co_await run_on(asio::make_strand(executor),
-                               perform_within(spec, stream, out, timings, start, ec));
-    else
-      ec = co_await perform_once(spec, stream, out, timings, start);
-    if (failed) ec = failed;
-  } catch (const std::system_error& e) {
-    ec = e.code();
-  }
-  // The body of a stream is read later, within the same total time.
-  if constexpr (std::is_same_v<Response, streaming_response>)
-    if (!ec && spec.options.total_timeout) out.deadline_ = start + *spec.options.total_timeout;
-  timings.total = clock::now() - start;
-  timings.error = ec;
-  ++requests;
-  if (options.on_timings) options.on_timings(timings);
-  co_return ec;
 }
 
 }  // namespace detail
@@ -204,49 +169,84 @@ pool::~pool() {
 
 pool_stats pool::stats() const noexcept { return state_ ? state_->stats() : pool_stats{}; }
 
-namespace {
+namespace detail {
 
-// One request through the pool, for either kind of response and either
-// error policy; an exception from inside becomes the operation's error.
+// g++ 12 takes Asio's awaitable frame's sized delete for a mismatch with
+// its new when it inlines this frame's end (GCC bug 109224, a false
+// positive, seen under -fsanitize=thread).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
+// A serial pool runs the request at home: inline from a caller there, else
+// one hop. Otherwise the race against the total timeout gets a strand of
+// its own. Apart from run_request: its rare branches would grow every
+// request's frame.
+template <class Response>
+asio::awaitable<std::error_code> pool_state::perform_elsewhere(request_spec& spec, bool stream, Response& out,
+                                                               request_timings& timings,
+                                                               clock::time_point start) {
+  std::error_code ec;
+  bool at_home = serial;
+  if (at_home) at_home = co_await asio::this_coro::executor == home;
+  if (at_home) {
+    co_await perform_within(spec, stream, out, timings, start, ec);
+    co_return ec;
+  }
+  const asio::any_io_executor where = serial ? home : asio::any_io_executor(asio::make_strand(executor));
+  const std::error_code failed = co_await run_on(where, perform_within(spec, stream, out, timings, start, ec));
+  co_return failed ? failed : ec;
+}
+
+// The whole operation, for either kind of response and either error
+// policy, in one coroutine frame: bounded by the total timeout, reported to
+// on_timings; an exception from inside becomes the operation's error.
 template <class Response, class Policy>
 asio::awaitable<typename Policy::template value_type<Response>> run_request(
-    std::shared_ptr<detail::pool_state> state, detail::request_spec spec) {
+    std::shared_ptr<pool_state> state, request_spec spec) {
+  constexpr bool stream = std::is_same_v<Response, streaming_response>;
   Response out;
   request_timings timings;
   const std::string method = spec.method;
   timings.method = method;
+  const auto start = clock::now();
   std::error_code ec;
   try {
-    ec = co_await state->perform(spec, std::is_same_v<Response, streaming_response>, out, timings);
+    // Inline unless the request must run elsewhere: a serial pool's away
+    // from home, or one raced against its total timeout.
+    pool_state& s = *state;
+    bool here = !spec.options.total_timeout;
+    if (here && s.serial) here = co_await asio::this_coro::executor == s.home;
+    if (here)
+      ec = co_await s.perform_once(spec, stream, out, timings, start);
+    else
+      ec = co_await s.perform_elsewhere(spec, stream, out, timings, start);
   } catch (const std::system_error& e) {
     ec = e.code();
   }
+  timings.total = clock::now() - start;
+  timings.error = ec;
+  ++state->requests;
+  if (state->options.on_timings) state->options.on_timings(timings);
   if (ec) out = {};
   co_return Policy::value(ec, std::move(out));
 }
 
-}  // namespace
-
-template <class Policy>
-asio::awaitable<typename Policy::template value_type<buffered_response>> pool::request_op(
-    std::shared_ptr<detail::pool_state> state, detail::request_spec spec) {
-  return run_request<buffered_response, Policy>(std::move(state), std::move(spec));
-}
-
-template <class Policy>
-asio::awaitable<typename Policy::template value_type<streaming_response>> pool::stream_op(
-    std::shared_ptr<detail::pool_state> state, detail::request_spec spec) {
-  return run_request<streaming_response, Policy>(std::move(state), std::move(spec));
-}
-
-template asio::awaitable<buffered_response> pool::request_op<detail::throw_errors>(
-    std::shared_ptr<detail::pool_state>, detail::request_spec);
+template asio::awaitable<buffered_response> run_request<buffered_response, throw_errors>(
+    std::shared_ptr<pool_state>, request_spec);
 template asio::awaitable<std::tuple<std::error_code, buffered_response>>
-pool::request_op<detail::return_errors>(std::shared_ptr<detail::pool_state>, detail::request_spec);
-template asio::awaitable<streaming_response> pool::stream_op<detail::throw_errors>(
-    std::shared_ptr<detail::pool_state>, detail::request_spec);
+run_request<buffered_response, return_errors>(std::shared_ptr<pool_state>, request_spec);
+template asio::awaitable<streaming_response> run_request<streaming_response, throw_errors>(
+    std::shared_ptr<pool_state>, request_spec);
 template asio::awaitable<std::tuple<std::error_code, streaming_response>>
-pool::stream_op<detail::return_errors>(std::shared_ptr<detail::pool_state>, detail::request_spec);
+run_request<streaming_response, return_errors>(std::shared_ptr<pool_state>, request_spec);
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+}  // namespace detail
 
 asio::awaitable<std::error_code> pool::close_op(std::shared_ptr<detail::pool_state> state) {
   if (!state) co_return std::error_code{};

@@ -81,7 +81,27 @@ struct origin_key {
   std::string host;
   std::uint16_t port = 0;
   const SSL_CTX* tls = nullptr;
-  auto operator<=>(const origin_key&) const = default;
+};
+
+// An origin_key's parts without owning them: a lookup builds no strings.
+struct origin_view {
+  std::string_view scheme;
+  std::string_view host;
+  std::uint16_t port = 0;
+  const SSL_CTX* tls = nullptr;
+};
+
+// The cheap parts first.
+struct origin_order {
+  using is_transparent = void;
+  static auto parts(const origin_key& k) noexcept {
+    return std::tuple(k.port, k.tls, std::string_view(k.host), std::string_view(k.scheme));
+  }
+  static auto parts(const origin_view& k) noexcept { return std::tuple(k.port, k.tls, k.host, k.scheme); }
+  template <class A, class B>
+  bool operator()(const A& a, const B& b) const noexcept {
+    return parts(a) < parts(b);
+  }
 };
 
 struct origin;
@@ -155,10 +175,6 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   void shut_down();
   pool_stats stats() const noexcept;
 
-  template <class Response>
-  asio::awaitable<std::error_code> perform(request_spec& spec, bool stream, Response& out,
-                                           request_timings& timings);
-
   asio::any_io_executor executor;
   const bool serial;          // `executor` runs one handler at a time
   asio::any_io_executor home;  // where the private members live: `executor` or a strand of it
@@ -166,7 +182,9 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   std::atomic<std::uint64_t> retries{0};
   std::atomic<std::uint64_t> requests{0};
 
- private:
+  // The steps of run_request (pool.cpp): the request's loop of leases,
+  // exchanges, retries and redirects; the same raced against the total
+  // timeout, on a serial executor; either where it must run.
   template <class Response>
   asio::awaitable<std::error_code> perform_once(request_spec& spec, bool stream, Response& out,
                                                 request_timings& timings, clock::time_point start);
@@ -174,6 +192,11 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   asio::awaitable<void> perform_within(request_spec& spec, bool stream, Response& out,
                                        request_timings& timings, clock::time_point start,
                                        std::error_code& ec);
+  template <class Response>
+  asio::awaitable<std::error_code> perform_elsewhere(request_spec& spec, bool stream, Response& out,
+                                                     request_timings& timings, clock::time_point start);
+
+ private:
   // The private functions below but wait_for_slot run with `mutex_` held.
   bool try_acquire_locked(const url& target, const request_options& request, bool fresh, acquired& out);
   // A slot back: kept when its connection can take another request.
@@ -197,7 +220,7 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
 
   std::mutex mutex_;
   std::optional<asio::ssl::context> own_tls_;  // made for the first https origin; outlives them
-  std::map<origin_key, std::unique_ptr<origin>> origins_;
+  std::map<origin_key, std::unique_ptr<origin>, origin_order> origins_;
   std::list<waiter*> queue_;
   // No timer closes idle connections: none keeps the io_context running.
   // A request or a connection given back past this sweeps them.

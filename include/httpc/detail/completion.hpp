@@ -48,8 +48,10 @@ struct throw_errors {
   static void status(std::error_code ec) {
     if (ec) throw std::system_error(ec);
   }
+  // A reference: `co_return value(...)` then moves the value once, into
+  // the awaitable's result.
   template <class T>
-  static T value(std::error_code ec, T&& value) {
+  static T&& value(std::error_code ec, T&& value) {
     if (ec) throw std::system_error(ec);
     return std::move(value);
   }
