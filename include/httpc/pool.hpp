@@ -21,8 +21,10 @@
 ///     httpc::streaming_response s = co_await p.async_stream("GET", "http://127.0.0.1:8080/big");
 ///     std::size_t n = co_await s.async_read_some(asio::buffer(buf));  // 0 at the end
 ///
-/// Safe on a multi-threaded io_context: the pool's state lives on a strand,
-/// each connection on a strand of its own. On an executor that runs one
+/// Safe on a multi-threaded io_context: the pool's bookkeeping is under a
+/// mutex, each connection lives on a strand of its own, where an exchange
+/// that arms a timer (connect, a timeout) runs; one that arms none runs in
+/// the awaiting coroutine. On an executor that runs one
 /// handler at a time (a strand, or an io_context made with concurrency
 /// hint 1, Asio's promise of one thread) everything lives on it instead,
 /// and a request awaited from a coroutine there runs inline, without a

@@ -17,8 +17,9 @@ namespace {
 
 // A streaming body tells whether it was pulled: before that, it can still
 // be sent on another connection.
-request_body watched(request_body body, std::shared_ptr<bool> pulled) {
+request_body watched(request_body body, std::shared_ptr<bool>& pulled) {
   if (body.kind() != body_kind::streaming) return body;
+  pulled = std::make_shared<bool>(false);
   return request_body([source = std::move(body.producer()), pulled] {
     *pulled = true;
     return source();
@@ -37,7 +38,7 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
     if (!find_header(spec.headers, "Authorization"))
       spec.headers.emplace_back("Authorization", basic_authorization(spec.target.user, spec.target.password));
   }
-  auto pulled = std::make_shared<bool>(false);
+  std::shared_ptr<bool> pulled;  // for a streaming body only
   request_body body = watched(std::move(spec.body), pulled);
   url& current = spec.target;  // changed by redirects
   timings.target = &current;
