@@ -42,9 +42,6 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
   request_body body = watched(std::move(spec.body), pulled);
   url& current = spec.target;  // changed by redirects
   timings.target = &current;
-  // A serial pool's request that runs at home runs its exchanges inline.
-  bool at_home = serial;
-  if (at_home) at_home = co_await asio::this_coro::executor == home;
 
   for (;;) {
     exchange x;
@@ -71,7 +68,9 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
       pooled_connection& pc = *got.connection;
       x.ec.clear();
       x.connected = x.before_response = x.wrote = false;
-      if (at_home || (!serial && arms_no_timer(pc, x))) {
+      // A serial pool's request runs at home (run_request, perform_elsewhere),
+      // where its connections live.
+      if (serial || arms_no_timer(pc, x)) {
         co_await run_exchange(pc, x);
       } else if (const std::error_code ec = co_await run_on(pc.executor, run_exchange(pc, x)); ec && !x.ec) {
         x.ec = ec;

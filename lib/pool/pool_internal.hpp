@@ -184,7 +184,8 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
 
   // The steps of run_request (pool.cpp): the request's loop of leases,
   // exchanges, retries and redirects; the same raced against the total
-  // timeout, on a serial executor; either where it must run.
+  // timeout, on a serial executor; either where it must run. A serial
+  // pool's request runs them at home, where its connections live.
   template <class Response>
   asio::awaitable<std::error_code> perform_once(request_spec& spec, bool stream, Response& out,
                                                 request_timings& timings, clock::time_point start);
