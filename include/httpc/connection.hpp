@@ -128,6 +128,7 @@ asio::ssl::context make_tls_context();
 
 template <class Stream>
 class basic_response;
+class any_connection;
 
 namespace detail {
 /// Where a tunnel leads, and the CONNECT request that asks for it.
@@ -249,6 +250,9 @@ class basic_connection {
 
  private:
   friend class basic_response<Stream>;
+  // Its async_getresponse has the core's frame make an any_response: no
+  // frame of its own to convert the result.
+  friend class any_connection;
   enum class state : unsigned char { closed, idle, awaiting_response, reading_body };
   using clock = std::chrono::steady_clock;
 
@@ -260,8 +264,8 @@ class basic_connection {
   asio::awaitable<typename Policy::status_type> request_op(
       request_body body, body_encoding encoding, bool expect_continue,
       std::optional<std::uint64_t> declared_length, std::error_code refused);
-  template <class Policy>
-  asio::awaitable<typename Policy::template value_type<response_type>> getresponse_op();
+  template <class Policy, class Result = response_type>
+  asio::awaitable<typename Policy::template value_type<Result>> getresponse_op();
   asio::awaitable<std::tuple<std::error_code, std::string_view>> next_body_op(char* direct,
                                                                               std::size_t max);
   template <class Policy>

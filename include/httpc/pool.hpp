@@ -53,8 +53,8 @@
 #include <string_view>               // names, views
 #include <system_error>              // std::error_code
 #include <tuple>                     // operation results
-#include <variant>                   // a plain or TLS response
 
+#include "httpc/any_connection.hpp"
 #include "httpc/connection.hpp"
 #include "httpc/fields.hpp"
 #include "httpc/response_head.hpp"
@@ -260,7 +260,7 @@ class streaming_response {
   bool done_ = false;
   std::error_code failure_;  // a read failed: the connection is gone
   std::optional<std::chrono::steady_clock::time_point> deadline_;  // the request's total_timeout
-  std::variant<std::monostate, response, tls_response> body_;
+  any_response body_;
   detail::lease lease_;  // the connection that body_ reads from
 };
 

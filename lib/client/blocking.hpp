@@ -1,8 +1,8 @@
 #pragma once
-// The facade's one adapter onto the core: a core connection, plain or TLS,
-// on an io_context of its own, and a call that runs one core operation on
-// it to its end on the calling thread. Timeouts are the core's: the facade
-// sets them in connection_options.
+// The facade's one adapter onto the core: a core connection, plain or TLS
+// (an any_connection), on an io_context of its own, and a call that runs
+// one core operation on it to its end on the calling thread. Timeouts are
+// the core's: the facade sets them in connection_options.
 
 #include <asio/bind_executor.hpp>
 #include <asio/execution/blocking.hpp>
@@ -12,21 +12,10 @@
 #include <memory>
 #include <system_error>
 #include <utility>
-#include <variant>
 
-#include "httpc/connection.hpp"
+#include "httpc/any_connection.hpp"
 
 namespace httpc::detail {
-
-/// A core connection and the response last read from it.
-template <class Stream>
-struct core_exchange {
-  template <class... Args>
-  explicit core_exchange(Args&&... args) : connection(std::forward<Args>(args)...) {}
-
-  basic_connection<Stream> connection;
-  basic_response<Stream> response;
-};
 
 /// One core connection driven one blocking step at a time.
 class blocking_connection {
@@ -98,36 +87,30 @@ class blocking_connection {
   blocking_connection(const blocking_connection&) = delete;
   blocking_connection& operator=(const blocking_connection&) = delete;
 
-  /// Runs one core operation to its end: `start(exchange, done)` starts it
-  /// on the core_exchange with `done` (or `done.keeping(...)`) as its
-  /// handler. The operation's error code.
+  /// Runs one core operation to its end: `start(done)` starts it with
+  /// `done` (or `done.keeping(...)`) as its handler. The operation's error
+  /// code.
   template <class Start>
   std::error_code run(Start start) {
     std::error_code result;
     io_.restart();
-    std::visit([&](auto& exchange) { start(exchange, completion(result)); }, exchange_);
+    start(completion(result));
     // Until no work is left: the operation has completed by then.
     io_.run();
     return result;
   }
 
-  /// use(exchange), for what completes at once (is_open, close, done, ...).
-  template <class Use>
-  decltype(auto) with(Use use) {
-    return std::visit([&](auto& exchange) -> decltype(auto) { return use(exchange); }, exchange_);
-  }
+  any_connection& connection() noexcept { return connection_; }
+  /// The response last read from the connection.
+  any_response& response() noexcept { return response_; }
 
  private:
-  using exchange_type = std::variant<core_exchange<asio::ip::tcp::socket>,
-                                     core_exchange<asio::ssl::stream<asio::ip::tcp::socket>>>;
-
-  exchange_type make_exchange(const connection_options& options);
-
   // The io_context is ours alone and runs only inside run(), so a caller
   // on any thread, in any event loop or coroutine, cannot deadlock it.
   asio::io_context io_{1};
-  std::shared_ptr<asio::ssl::context> tls_context_;  // outlives exchange_
-  exchange_type exchange_;
+  std::shared_ptr<asio::ssl::context> tls_context_;  // outlives connection_
+  any_connection connection_;
+  any_response response_;
 };
 
 }  // namespace httpc::detail

@@ -126,11 +126,11 @@ std::string python_repr(std::string_view text, bool bytes) {
 const char* state_name(bool sent) { return sent ? "Request-sent" : "Idle"; }
 
 bool is_open(const std::shared_ptr<detail::blocking_connection>& core) {
-  return core && core->with([](auto& exchange) { return exchange.connection.is_open(); });
+  return core && core->connection().is_open();
 }
 
 std::error_code send_bytes(detail::blocking_connection& core, std::string_view bytes) {
-  return core.run([bytes](auto& exchange, auto done) { exchange.connection.async_send(bytes, done); });
+  return core.run([&core, bytes](auto done) { core.connection().async_send(bytes, done); });
 }
 
 /// The errors after which CPython closes the connection (ConnectionError).
@@ -194,25 +194,23 @@ void HTTPConnection::connect() {
   // A response still reading from the old connection keeps it.
   if (!core_ || core_.use_count() > 1)
     core_ = std::make_shared<detail::blocking_connection>(core_options(options_, tls_), tls_context_);
-  const std::error_code ec = core_->run([this](auto& exchange, auto done) {
+  const std::error_code ec = core_->run([this](auto done) {
     if (tunnel_)
-      exchange.connection.async_connect_tunnel(host_, port_, tunnel_->first, tunnel_->second,
+      core_->connection().async_connect_tunnel(host_, port_, tunnel_->first, tunnel_->second,
                                                tunnel_headers_, done);
     else
-      exchange.connection.async_connect(host_, port_, done);
+      core_->connection().async_connect(host_, port_, done);
   });
   if (!ec) return;
   detail::failure_context context;
   if (ec == error::tunnel_failed)
-    context.refusal = core_->with([](auto& exchange) -> std::string_view {
-      return exchange.connection.tunnel_refusal();
-    });
+    context.refusal = core_->connection().tunnel_refusal();
   detail::throw_error(ec, std::move(context));
 }
 
 void HTTPConnection::close() {
   state_ = request_state::idle;
-  if (core_) core_->with([](auto& exchange) { exchange.connection.close(); });
+  if (core_) core_->connection().close();
   if (response_) response_->close();
   response_.reset();
 }
@@ -298,10 +296,8 @@ void HTTPConnection::request(std::string_view method, std::string_view url, Body
 void HTTPConnection::prepare_to_send() {
   if (response_ && response_->source == core_) response_->read_ahead();
   if (core_) {
-    core_->with([](auto& exchange) {
-      auto& connection = exchange.connection;
-      if (connection.is_open() && connection.is_idle() && !connection.is_reusable()) connection.close();
-    });
+    any_connection& connection = core_->connection();
+    if (connection.is_open() && connection.is_idle() && !connection.is_reusable()) connection.close();
   }
   if (!is_open(core_)) connect();
 }
@@ -316,9 +312,8 @@ void HTTPConnection::write(std::string_view data) {
 void HTTPConnection::send_output(Body& body, bool encode_chunked) {
   prepare_to_send();
   trace_repr("send:", head_);
-  const std::error_code ec = core_->run([this](auto& exchange, auto done) {
-    exchange.connection.async_send_head(method_, head_, done);
-  });
+  const std::error_code ec =
+      core_->run([this](auto done) { core_->connection().async_send_head(method_, head_, done); });
   if (ec) detail::throw_error(ec);
   std::string framed;
   const auto send_piece = [&](std::string_view piece) {
@@ -373,15 +368,15 @@ HTTPResponse HTTPConnection::getresponse() {
   if (state_ != request_state::sent || response_)
     throw ResponseNotReady(state_name(state_ == request_state::sent));
   if (!core_) throw NotConnected("not connected");
-  const std::error_code ec = core_->run([](auto& exchange, auto done) {
-    exchange.connection.async_getresponse(
-        done.keeping([&exchange](auto response) { exchange.response = std::move(response); }));
+  const std::error_code ec = core_->run([this](auto done) {
+    core_->connection().async_getresponse(
+        done.keeping([this](any_response response) { core_->response() = std::move(response); }));
   });
   if (ec) {
     // Copied: close() below may let the core reuse its buffer.
     std::string received;
     if (ec == error::bad_status_line)
-      received = core_->with([](auto& exchange) { return std::string(exchange.connection.received()); });
+      received = std::string(core_->connection().received());
     if (is_connection_error(ec)) close();
     detail::failure_context context;
     context.received = received;
@@ -390,23 +385,20 @@ HTTPResponse HTTPConnection::getresponse() {
 
   auto state = std::make_shared<detail::response_state>();
   HTTPResponse out(state);
-  bool keep_alive = false;
-  core_->with([&](auto& exchange) {
-    const auto& response = exchange.response;
-    out.status_ = response.status();
-    out.reason_ = std::string(response.reason());
-    out.version_ = response.version();
-    if (debuglevel_ > 0) {
-      const std::string_view head = response.head();
-      trace("reply:", python_repr(head.substr(0, head.find('\n') + 1), false));
-      for (const header_field field : response.fields())
-        trace("header:", std::string(field.name) + ": " + std::string(field.value));
-    }
-    out.msg_ = HTTPMessage(response.owned_head());
-    if (response.framing() == body_framing::content_length)
-      state->content_length = response.content_length();
-    keep_alive = response.keep_alive();
-  });
+  const any_response& response = core_->response();
+  out.status_ = response.status();
+  out.reason_ = std::string(response.reason());
+  out.version_ = response.version();
+  if (debuglevel_ > 0) {
+    const std::string_view head = response.head();
+    trace("reply:", python_repr(head.substr(0, head.find('\n') + 1), false));
+    for (const header_field field : response.fields())
+      trace("header:", std::string(field.name) + ": " + std::string(field.value));
+  }
+  out.msg_ = HTTPMessage(response.owned_head());
+  if (response.framing() == body_framing::content_length)
+    state->content_length = response.content_length();
+  const bool keep_alive = response.keep_alive();
 
   state_ = request_state::idle;
   state->source = core_;

@@ -18,13 +18,13 @@ namespace httpc {
 namespace detail {
 
 std::error_code response_state::pull(std::string_view& piece) {
-  return source->run([&piece](auto& exchange, auto done) {
-    exchange.response.async_next(done.keeping([&piece](std::string_view next) { piece = next; }));
+  return source->run([this, &piece](auto done) {
+    source->response().async_next(done.keeping([&piece](std::string_view next) { piece = next; }));
   });
 }
 
 bool response_state::source_done() {
-  return source->with([](auto& exchange) { return exchange.response.done(); });
+  return source->response().done();
 }
 
 std::error_code response_state::read_some(char* data, std::size_t size, std::size_t& got) {
@@ -38,9 +38,9 @@ std::error_code response_state::read_some(char* data, std::size_t size, std::siz
     return failure;
   } else if (source) {
     // Straight into `data`: the core reads a large body there from the socket.
-    ec = source->run([&](auto& exchange, auto done) {
-      exchange.response.async_read_some(asio::buffer(data, size),
-                                        done.keeping([&got](std::size_t n) { got = n; }));
+    ec = source->run([&](auto done) {
+      source->response().async_read_some(asio::buffer(data, size),
+                                         done.keeping([&got](std::size_t n) { got = n; }));
     });
   }
   body_read += got;
@@ -91,7 +91,7 @@ void response_state::close() {
   closed = true;
   ahead.clear();
   // A body not read to its end leaves the connection unusable.
-  if (source && !source_done()) source->with([](auto& exchange) { exchange.connection.close(); });
+  if (source && !source_done()) source->connection().close();
   source.reset();
 }
 

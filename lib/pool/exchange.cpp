@@ -20,8 +20,10 @@ std::optional<T> either(const std::optional<T>& wanted, const std::optional<T>& 
   return wanted ? wanted : otherwise;
 }
 
-template <class Stream>
-asio::awaitable<void> exchange_on(basic_connection<Stream>& c, exchange& x) {
+}  // namespace
+
+asio::awaitable<void> run_exchange(pooled_connection& slot, exchange& x) {
+  any_connection& c = slot.link;
   // The connection keeps its settings between requests: each request sets
   // every timeout it may change, its own or the pool's.
   auto& settings = c.options();
@@ -67,21 +69,16 @@ asio::awaitable<void> exchange_on(basic_connection<Stream>& c, exchange& x) {
   std::tie(x.ec, x.body_text) = co_await r.async_read_all(x.options->body_limit, use_error_codes);
 }
 
+namespace {
 
-asio::awaitable<void> read_some_on(std::variant<std::monostate, response, tls_response>& body,
-                                   asio::mutable_buffer buffer, std::size_t& n, std::error_code& ec) {
-  if (auto* r = std::get_if<response>(&body))
-    std::tie(ec, n) = co_await r->async_read_some(buffer, use_error_codes);
-  else if (auto* t = std::get_if<tls_response>(&body))
-    std::tie(ec, n) = co_await t->async_read_some(buffer, use_error_codes);
+asio::awaitable<void> read_some_on(any_response& body, asio::mutable_buffer buffer, std::size_t& n,
+                                   std::error_code& ec) {
+  std::tie(ec, n) = co_await body.async_read_some(buffer, use_error_codes);
 }
 
-asio::awaitable<void> read_all_on(std::variant<std::monostate, response, tls_response>& body,
-                                  std::size_t limit, std::string& all, std::error_code& ec) {
-  if (auto* r = std::get_if<response>(&body))
-    std::tie(ec, all) = co_await r->async_read_all(limit, use_error_codes);
-  else if (auto* t = std::get_if<tls_response>(&body))
-    std::tie(ec, all) = co_await t->async_read_all(limit, use_error_codes);
+asio::awaitable<void> read_all_on(any_response& body, std::size_t limit, std::string& all,
+                                  std::error_code& ec) {
+  std::tie(ec, all) = co_await body.async_read_all(limit, use_error_codes);
 }
 
 // A body read on its connection's executor, raced against the deadline
@@ -107,7 +104,7 @@ asio::awaitable<std::error_code> read_within(const asio::any_io_executor& execut
     // (No co_await inside a conditional expression: with g++ 12 its
     // temporary executor, a strand, was freed early.)
     asio::any_io_executor here = where;
-    if (slot.visit([](auto& c) { return !c.options().read_timeout; })) here = co_await asio::this_coro::executor;
+    if (!slot.link.options().read_timeout) here = co_await asio::this_coro::executor;
     co_return co_await run_on(here, std::move(read));
   }
   // A connection on the pool's executor itself: that one is serial.
@@ -118,23 +115,13 @@ asio::awaitable<std::error_code> read_within(const asio::any_io_executor& execut
 
 }  // namespace
 
-asio::awaitable<void> run_exchange(pooled_connection& slot, exchange& x) {
-  return slot.visit([&](auto& c) { return exchange_on(c, x); });
-}
-
 bool arms_no_timer(pooled_connection& slot, const exchange& x) {
   const request_options& wanted = *x.options;
   if (either(wanted.write_timeout, x.defaults->write_timeout) ||
       either(wanted.read_timeout, x.defaults->read_timeout))
     return false;
   if (x.body->kind() != body_kind::none && expects_continue(*x.headers)) return false;
-  return slot.visit([](auto& c) { return c.is_open() && !c.options().request_timeout; });
-}
-
-bool body_finished(const std::variant<std::monostate, response, tls_response>& body) noexcept {
-  if (const auto* r = std::get_if<response>(&body)) return r->done();
-  if (const auto* t = std::get_if<tls_response>(&body)) return t->done();
-  return true;
+  return slot.link.is_open() && !slot.link.options().request_timeout;
 }
 
 }  // namespace httpc::detail
@@ -146,7 +133,7 @@ void streaming_response::finish(std::error_code ec) noexcept {
     failure_ = ec;
   else
     done_ = true;
-  body_ = std::monostate{};
+  body_ = {};
   lease_.reset();  // back to the pool when idle, closed otherwise
 }
 

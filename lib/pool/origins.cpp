@@ -18,19 +18,15 @@ namespace {
 // keep it from carrying another request (a stray response would be read as
 // the next one's). Give-back only checks what was already read.
 bool still_alive(pooled_connection& c) noexcept {
-  return c.visit([](auto& link) { return link.is_reusable(); });
+  return c.link.is_reusable();
 }
 
 }  // namespace
 
 pooled_connection::pooled_connection(const asio::any_io_executor& executor, origin* home,
                                      connection_options options, asio::ssl::context* tls)
-    : executor(executor), home(home) {
-  options.timings = &timings;
-  if (tls)
-    link.emplace<std::unique_ptr<tls_connection>>(std::make_unique<tls_connection>(executor, *tls, options));
-  else
-    link.emplace<std::unique_ptr<connection>>(std::make_unique<connection>(executor, options));
+    : executor(executor), home(home), link(executor, tls, std::move(options)) {
+  link.options().timings = &timings;
 }
 
 pool_state::pool_state(const asio::any_io_executor& executor, pool_options options)
@@ -243,8 +239,7 @@ void pool_state::give_back(std::unique_ptr<pooled_connection> c) {
   // Only a connection whose response was read to the end, kept alive, with
   // no byte past it, serves another request. What the connection knows
   // says so without a system call; take() looks at the socket later.
-  const bool reusable =
-      !closed_ && c->visit([](auto& link) { return link.is_idle() && link.received().empty(); });
+  const bool reusable = !closed_ && c->link.is_idle() && c->link.received().empty();
   if (!reusable) {
     origin& o = *c->home;
     discard(std::move(c));

@@ -119,7 +119,7 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
       // Its body is read later, within the same total time.
       if (spec.options.total_timeout) out.deadline_ = start + *spec.options.total_timeout;
       // A response without a body (HEAD, 204, 304) is over already.
-      if (body_finished(out.body_)) out.finish({});
+      if (out.body_.done()) out.finish({});
     }
     co_return std::error_code{};
   }

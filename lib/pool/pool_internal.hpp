@@ -42,7 +42,6 @@
 #include <string_view>
 #include <system_error>
 #include <tuple>
-#include <variant>
 #include <vector>
 
 namespace httpc::detail {
@@ -112,15 +111,10 @@ struct pooled_connection {
   pooled_connection(const asio::any_io_executor& executor, origin* home, connection_options options,
                     asio::ssl::context* tls);
 
-  template <class F>
-  decltype(auto) visit(F&& f) {
-    return std::visit([&](auto& c) -> decltype(auto) { return f(*c); }, link);
-  }
-
   asio::any_io_executor executor;
   origin* home;
   connect_timings timings;
-  std::variant<std::unique_ptr<connection>, std::unique_ptr<tls_connection>> link;
+  any_connection link;
   clock::time_point idle_since;
   bool used = false;  // served a request: a failure may be a stale keep-alive
 };
@@ -254,7 +248,7 @@ struct exchange {
   clock::time_point head_at;
   response_head head;
   std::string body_text;
-  std::variant<std::monostate, response, tls_response> response_body;
+  any_response response_body;
 };
 
 /// Sends the request on the slot's connection (connecting it first when
@@ -268,9 +262,6 @@ asio::awaitable<void> run_exchange(pooled_connection& slot, exchange& x);
 /// applies. Only then may it run off the connection's executor, where a
 /// timer's handler would cancel the socket.
 bool arms_no_timer(pooled_connection& slot, const exchange& x);
-
-/// Whether a streaming response's body was read to the end already.
-bool body_finished(const std::variant<std::monostate, response, tls_response>& body) noexcept;
 
 // --- Policy (policy.cpp) -----------------------------------------------------
 

@@ -605,25 +605,25 @@ auto basic_connection<Stream>::async_getresponse(CompletionToken&& token) {
 }
 
 template <class Stream>
-template <class Policy>
-asio::awaitable<typename Policy::template value_type<basic_response<Stream>>>
+template <class Policy, class Result>
+asio::awaitable<typename Policy::template value_type<Result>>
 basic_connection<Stream>::getresponse_op() {
   if (state_ != state::awaiting_response)
     co_return Policy::value(make_error_code(state_ == state::closed ? error::not_connected
                                                                     : error::response_not_ready),
-                            response_type{});
+                            Result{});
   while (!head_ready_) {
     std::error_code ec;
     const auto result = reader_.parse(ec);
-    if (ec) co_return Policy::value(fail(ec), response_type{});
+    if (ec) co_return Policy::value(fail(ec), Result{});
     if (result.event == parse_event::interim) {
-      if ((ec = skip_interim())) co_return Policy::value(fail(ec), response_type{});
+      if ((ec = skip_interim())) co_return Policy::value(fail(ec), Result{});
       continue;
     }
     if (result.event == parse_event::head) break;
     if ((ec = filled(co_await start_fill()))) {
       ec = end_of_input(ec);
-      co_return Policy::value(fail(ec ? ec : make_error_code(error::incomplete_head)), response_type{});
+      co_return Policy::value(fail(ec ? ec : make_error_code(error::incomplete_head)), Result{});
     }
   }
   head_ready_ = false;
@@ -638,7 +638,7 @@ basic_connection<Stream>::getresponse_op() {
     finish_response();
     reader_.shrink();
   }
-  co_return Policy::value(std::error_code{}, response_type(this));
+  co_return Policy::value(std::error_code{}, Result(response_type(this)));
 }
 
 // RFC 9110 §15.2: interim responses come before the final one, each
