@@ -19,6 +19,7 @@
 #include <asio/use_awaitable.hpp>    // the default completion token
 #include <cstddef>                   // std::size_t
 #include <cstdint>                   // std::uint16_t
+#include <memory>                    // the connection held apart
 #include <optional>                  // lookups
 #include <string>                    // the tunnel's refusal
 #include <string_view>               // views into the receive buffer
@@ -107,11 +108,11 @@ class any_connection {
   // First, as in any_response.
   template <class F>
   decltype(auto) visit(F&& f) {
-    return detail::visit_link(link_, std::forward<F>(f));
+    return detail::visit_link(link_, [&](auto& c) -> decltype(auto) { return f(*c); });
   }
   template <class F>
   decltype(auto) visit(F&& f) const {
-    return detail::visit_link(link_, std::forward<F>(f));
+    return detail::visit_link(link_, [&](auto& c) -> decltype(auto) { return f(std::as_const(*c)); });
   }
 
  public:
@@ -186,7 +187,9 @@ class any_connection {
   }
 
  private:
-  using link_type = std::variant<connection, tls_connection>;
+  // Held apart: a plain connection is 0.4 KiB smaller than a TLS one, and
+  // a pool keeps many.
+  using link_type = std::variant<std::unique_ptr<connection>, std::unique_ptr<tls_connection>>;
   static link_type make_link(const executor_type& executor, asio::ssl::context* tls_context,
                              connection_options options);
 
