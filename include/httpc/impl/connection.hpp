@@ -165,9 +165,13 @@ asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(
   };
   if (options_.connect_timeout) deadline_ = clock::now() + *options_.connect_timeout;
 
-  asio::ip::tcp::resolver resolver(executor_);
+  // An address literal needs no resolver: no lookup on the resolver's
+  // thread, no hop back from it.
+  std::error_code not_literal;
+  const asio::ip::address literal = asio::ip::make_address(host_, not_literal);
   asio::ip::tcp::resolver::results_type endpoints;
-  {
+  if (not_literal) {
+    asio::ip::tcp::resolver resolver(executor_);
     // The timer cancels sockets, not resolvers: race the resolver against
     // the deadline here by hand.
     // The wait's handler may run after the resolve ended (an expiry queued
@@ -187,21 +191,24 @@ asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(
     if (ec == asio::error::operation_aborted && expired) ec = make_error_code(std::errc::timed_out);
     if (ec) co_return fail(detail::os_error(ec));
     endpoints = std::move(results);
-    end_phase(&connect_timings::resolve);
   }
+  end_phase(&connect_timings::resolve);
 
-  // Each address in turn (IPv6 and IPv4 as the resolver orders them).
+  // Each address in turn (IPv6 and IPv4 as the resolver orders them), or
+  // the literal.
   std::error_code ec = make_error_code(asio::error::host_not_found);
-  for (const auto& entry : endpoints) {
+  auto next = endpoints.begin();
+  for (std::size_t i = 0, count = not_literal ? endpoints.size() : 1; i < count; ++i) {
+    const asio::ip::tcp::endpoint endpoint = not_literal ? (next++)->endpoint() : asio::ip::tcp::endpoint(literal, port_);
     auto& sock = socket();
     std::error_code ignored;
     sock.close(ignored);
-    sock.open(entry.endpoint().protocol(), ec);
+    sock.open(endpoint.protocol(), ec);
     if (!ec && options_.source_address) sock.bind(*options_.source_address, ec);
     ec = detail::os_error(ec);
     if (ec) continue;
     arm(std::nullopt);
-    auto [connect_error] = co_await sock.async_connect(entry.endpoint(), detail::as_result);
+    auto [connect_error] = co_await sock.async_connect(endpoint, detail::as_result);
     ec = disarm(connect_error);
     if (!ec || ec == std::errc::timed_out) break;
   }
