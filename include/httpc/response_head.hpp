@@ -83,4 +83,7 @@ class response_head {
   shape shape_;
 };
 
+/// Fields copied into a `Headers`, in order: one sized allocation for the list.
+Headers to_headers(field_view fields);
+
 }  // namespace httpc

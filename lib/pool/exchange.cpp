@@ -50,23 +50,32 @@ asio::awaitable<void> run_exchange(pooled_connection& slot, exchange& x) {
     co_return;
   }
   x.head_at = clock::now();
-  x.head = r.owned_head();
+  x.status = r.status();
 
   // A redirect that keeps the method repeats the body: not one that was
-  // streamed already.
-  const int status = x.head.status();
-  const bool repeatable = becomes_get(status, x.method) || x.body->kind() != body_kind::streaming;
-  if (x.may_redirect && is_redirect(status) && repeatable && x.head.header("Location")) {
+  // streamed already. Its head is kept: the redirect is followed once the
+  // connection went back.
+  const bool repeatable = becomes_get(x.status, x.method) || x.body->kind() != body_kind::streaming;
+  if (x.may_redirect && is_redirect(x.status) && repeatable && r.header("Location")) {
     x.redirecting = true;
+    x.head = r.owned_head();
     // Read to keep the connection; a large body closes it instead.
     co_await r.async_read_all(redirect_body_limit, use_error_codes);
     co_return;
   }
   if (x.stream) {
+    x.head = r.owned_head();
     x.response_body = std::move(r);
     co_return;
   }
-  std::tie(x.ec, x.body_text) = co_await r.async_read_all(x.options->body_limit, use_error_codes);
+  // A whole response goes straight into the result: its head from the
+  // connection's buffer, no owned copy between.
+  buffered_response& whole = *x.whole;
+  whole.status = x.status;
+  whole.reason = r.reason();
+  whole.version = r.version();
+  whole.headers = to_headers(r.fields());
+  std::tie(x.ec, whole.body) = co_await r.async_read_all(x.options->body_limit, use_error_codes);
 }
 
 namespace {

@@ -52,6 +52,7 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
     x.options = &spec.options;
     x.defaults = &options.connection;
     x.stream = stream;
+    if constexpr (std::is_same_v<Response, buffered_response>) x.whole = &out;
     x.may_redirect = spec.options.follow_redirects && timings.redirects < spec.options.max_redirects;
     lease held;
     for (unsigned attempt_number = 0;; ++attempt_number) {
@@ -93,7 +94,7 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
       ++retries;
     }
     timings.first_byte = x.head_at - start;
-    timings.status = x.head.status();
+    timings.status = x.status;
 
     if (x.redirecting) {
       held.reset();
@@ -103,12 +104,7 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
     }
 
     if constexpr (std::is_same_v<Response, buffered_response>) {
-      // Its public members are the contract: the head copied into them once.
-      out.status = x.head.status();
-      out.reason = x.head.reason();
-      out.version = x.head.version();
-      out.headers = x.head.headers();
-      out.body = std::move(x.body_text);
+      // The exchange filled in the head and the body.
       out.final_url = current;
     } else {
       out.executor_ = executor;

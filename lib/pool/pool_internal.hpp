@@ -239,6 +239,7 @@ struct exchange {
   const connection_options* defaults = nullptr;  // the pool's, where options leave a timeout empty
   bool stream = false;
   bool may_redirect = false;
+  buffered_response* whole = nullptr;  // where a whole response goes (not a stream)
   // Out.
   std::error_code ec;
   bool before_response = false;  // failed with no response byte received
@@ -246,15 +247,15 @@ struct exchange {
   bool connected = false;        // this attempt made the connection
   bool redirecting = false;      // a redirect to follow; its body is gone
   clock::time_point head_at;
-  response_head head;
-  std::string body_text;
-  any_response response_body;
+  int status = 0;
+  response_head head;          // a stream's, a redirect's
+  any_response response_body;  // a stream's
 };
 
 /// Sends the request on the slot's connection (connecting it first when
-/// new) and reads the head; then the body (async_request), the head only
-/// (async_stream: the body stays in response_body), or a redirect's body
-/// to keep the connection. On the connection's executor.
+/// new) and reads the head; then the head and body into `whole`
+/// (async_request), the head only (async_stream: the body stays in
+/// response_body), or a redirect's body to keep the connection.
 asio::awaitable<void> run_exchange(pooled_connection& slot, exchange& x);
 
 /// Whether the exchange arms none of the core's timers: its connection is

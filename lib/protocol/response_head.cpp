@@ -77,10 +77,12 @@ response_head& response_head::operator=(const response_head& other) {
   return *this;
 }
 
-Headers response_head::headers() const {
+Headers response_head::headers() const { return to_headers(fields()); }
+
+Headers to_headers(field_view fields) {
   Headers out;
-  out.reserve(shape_.count);
-  for (const header_field field : fields()) out.emplace_back(field.name, field.value);
+  out.reserve(fields.size());
+  for (const header_field field : fields) out.emplace_back(field.name, field.value);
   return out;
 }
 
