@@ -11,17 +11,6 @@
 #include "pool_internal.hpp"
 
 namespace httpc::detail {
-namespace {
-
-// A connection is looked at (one poll) when it is taken, however recently
-// it was given back: a byte that came after its response, or a close, must
-// keep it from carrying another request (a stray response would be read as
-// the next one's). Give-back only checks what was already read.
-bool still_alive(pooled_connection& c) noexcept {
-  return c.link.is_reusable();
-}
-
-}  // namespace
 
 pooled_connection::pooled_connection(const asio::any_io_executor& executor, origin* home,
                                      connection_options options, asio::ssl::context* tls)
@@ -101,7 +90,11 @@ std::unique_ptr<pooled_connection> pool_state::take(origin& o, asio::ssl::contex
     auto c = std::move(o.idle.back());
     o.idle.pop_back();
     --idle_;
-    if (!expired(*c, now) && still_alive(*c)) return c;
+    // Looked at (one poll) however recently it was given back: a byte that
+    // came after its response, or a close, must keep it from carrying
+    // another request (a stray response would be read as the next one's).
+    // Give-back only checks what was already read.
+    if (!expired(*c, now) && c->link.is_reusable()) return c;
     discard(std::move(c));
   }
   const bool room_here = o.open < options.max_per_origin;

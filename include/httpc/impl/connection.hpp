@@ -198,8 +198,10 @@ asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(
   // the literal.
   std::error_code ec = make_error_code(asio::error::host_not_found);
   auto next = endpoints.begin();
-  for (std::size_t i = 0, count = not_literal ? endpoints.size() : 1; i < count; ++i) {
-    const asio::ip::tcp::endpoint endpoint = not_literal ? (next++)->endpoint() : asio::ip::tcp::endpoint(literal, port_);
+  const std::size_t count = not_literal ? endpoints.size() : 1;
+  for (std::size_t i = 0; i < count; ++i) {
+    const asio::ip::tcp::endpoint endpoint =
+        not_literal ? (next++)->endpoint() : asio::ip::tcp::endpoint(literal, port_);
     auto& sock = socket();
     std::error_code ignored;
     sock.close(ignored);
