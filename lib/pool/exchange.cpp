@@ -49,7 +49,7 @@ asio::awaitable<void> run_exchange(pooled_connection& slot, exchange& x) {
     x.before_response = c.received().empty();
     co_return;
   }
-  x.head_at = clock::now();
+  if (x.timed) x.head_at = clock::now();
   x.status = r.status();
 
   // A redirect that keeps the method repeats the body: not one that was

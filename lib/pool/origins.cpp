@@ -84,8 +84,8 @@ bool pool_state::evict_idle() {
 
 // An idle connection of the origin that still works, or room for a new one
 // (closing an idle one elsewhere when only the total limit is in the way).
-std::unique_ptr<pooled_connection> pool_state::take(origin& o, asio::ssl::context* tls, bool fresh) {
-  const auto now = clock::now();
+std::unique_ptr<pooled_connection> pool_state::take(origin& o, asio::ssl::context* tls, bool fresh,
+                                                     clock::time_point now) {
   while (!fresh && !o.idle.empty()) {
     auto c = std::move(o.idle.back());
     o.idle.pop_back();
@@ -113,11 +113,12 @@ std::unique_ptr<pooled_connection> pool_state::take(origin& o, asio::ssl::contex
 void pool_state::serve_queue() {
   // Taking may close stale idle connections, which can make room for a
   // waiter passed over already: again until a pass grants nothing.
+  const auto now = clock::now();
   for (bool granted = true; granted;) {
     granted = false;
     for (auto it = queue_.begin(); it != queue_.end();) {
       waiter& w = **it;
-      if (auto c = take(*w.home, w.tls, w.fresh)) {
+      if (auto c = take(*w.home, w.tls, w.fresh, now)) {
         w.granted = std::move(c);
         w.queued = false;
         w.timer->cancel();
@@ -142,11 +143,12 @@ bool pool_state::try_acquire_locked(const url& target, const request_options& re
     out.ec = asio::error::operation_aborted;
     return true;
   }
-  if (const auto now = clock::now(); now >= next_expiry_) sweep(now);
+  const auto now = clock::now();
+  if (now >= next_expiry_) sweep(now);
   asio::ssl::context* const tls = context_for(target, request);
   origin& o = origin_for(target, tls);
   if (o.waiting != 0) return false;  // first come, first served
-  auto c = take(o, tls, fresh);
+  auto c = take(o, tls, fresh, now);
   if (!c) return false;
   grant(std::move(c), out);
   return true;

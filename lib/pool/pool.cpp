@@ -52,18 +52,19 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
     x.options = &spec.options;
     x.defaults = &options.connection;
     x.stream = stream;
+    x.timed = static_cast<bool>(options.on_timings);
     if constexpr (std::is_same_v<Response, buffered_response>) x.whole = &out;
     x.may_redirect = spec.options.follow_redirects && timings.redirects < spec.options.max_redirects;
     lease held;
     for (unsigned attempt_number = 0;; ++attempt_number) {
       acquired got;
       const bool fresh = attempt_number != 0;
-      const auto queue_start = clock::now();
       if (!try_acquire(current, spec.options, fresh, got)) {
+        const auto queue_start = clock::now();
         if (const std::error_code ec = co_await run_on(home, acquire(current, spec.options, fresh, got)))
           got.ec = ec;
+        timings.queued += clock::now() - queue_start;
       }
-      timings.queued += clock::now() - queue_start;
       if (got.ec) co_return got.ec;
       timings.reused = got.reused;
       pooled_connection& pc = *got.connection;
@@ -93,7 +94,7 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
       ++timings.retries;
       ++retries;
     }
-    timings.first_byte = x.head_at - start;
+    if (x.timed) timings.first_byte = x.head_at - start;
     timings.status = x.status;
 
     if (x.redirecting) {
@@ -206,12 +207,14 @@ asio::awaitable<typename Policy::template value_type<Response>> run_request(
   request_timings timings;
   const std::string method = spec.method;
   timings.method = method;
-  const auto start = clock::now();
+  pool_state& s = *state;
+  // The clock is read for what needs it only: on_timings, a total timeout.
+  const bool timed = s.options.on_timings || spec.options.total_timeout;
+  const auto start = timed ? clock::now() : clock::time_point{};
   std::error_code ec;
   try {
     // Inline unless the request must run elsewhere: a serial pool's away
     // from home, or one raced against its total timeout.
-    pool_state& s = *state;
     bool here = !spec.options.total_timeout;
     if (here && s.serial) here = co_await asio::this_coro::executor == s.home;
     if (here)
@@ -221,10 +224,12 @@ asio::awaitable<typename Policy::template value_type<Response>> run_request(
   } catch (const std::system_error& e) {
     ec = e.code();
   }
-  timings.total = clock::now() - start;
-  timings.error = ec;
-  ++state->requests;
-  if (state->options.on_timings) state->options.on_timings(timings);
+  ++s.requests;
+  if (s.options.on_timings) {
+    timings.total = clock::now() - start;
+    timings.error = ec;
+    s.options.on_timings(timings);
+  }
   if (ec) out = {};
   co_return Policy::value(ec, std::move(out));
 }

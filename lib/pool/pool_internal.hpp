@@ -203,7 +203,7 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   asio::ssl::context* context_for(const url& target, const request_options& request);
   origin& origin_for(const url& target, asio::ssl::context* tls);
   void forget_if_unused(origin& o);
-  std::unique_ptr<pooled_connection> take(origin& o, asio::ssl::context* tls, bool fresh);
+  std::unique_ptr<pooled_connection> take(origin& o, asio::ssl::context* tls, bool fresh, clock::time_point now);
   std::unique_ptr<pooled_connection> create(origin& o, asio::ssl::context* tls);
   void discard(std::unique_ptr<pooled_connection> c);
   bool evict_idle();
@@ -239,6 +239,7 @@ struct exchange {
   const connection_options* defaults = nullptr;  // the pool's, where options leave a timeout empty
   bool stream = false;
   bool may_redirect = false;
+  bool timed = false;                  // head_at wanted (timings, a stream's deadline)
   buffered_response* whole = nullptr;  // where a whole response goes (not a stream)
   // Out.
   std::error_code ec;
@@ -246,7 +247,7 @@ struct exchange {
   bool wrote = false;            // some of the request may have reached the server
   bool connected = false;        // this attempt made the connection
   bool redirecting = false;      // a redirect to follow; its body is gone
-  clock::time_point head_at;
+  clock::time_point head_at;  // when timed
   int status = 0;
   response_head head;          // a stream's, a redirect's
   any_response response_body;  // a stream's
