@@ -78,6 +78,31 @@ struct request_timings {
   bool reused = false;                    ///< the last attempt used a kept-alive connection
   unsigned retries = 0;                   ///< stale connections retried on fresh ones
   unsigned redirects = 0;                 ///< redirects followed
+  /// Attempts made under the retry policy so far, this one included.
+  unsigned attempt = 1;
+  /// Another attempt follows (retry_policy): this report is of one that
+  /// failed or got a status worth retrying, and `backoff` is the wait ahead.
+  bool retrying = false;
+  std::chrono::nanoseconds backoff{};
+};
+
+/// Sending a request again after a transient failure: a connection refused,
+/// reset or timed out, a reply cut short, or a 408, 429, 500, 502, 503 or
+/// 504. Only a request that may be sent twice (idempotent: its method, an
+/// `Idempotency-Key` field or request_options::idempotent; and a body that
+/// can be sent again), or one of which no byte was written. Off unless
+/// `attempts` is above 1.
+struct retry_policy {
+  /// Attempts in all, the first included.
+  unsigned attempts = 1;
+  /// The wait before the second attempt, doubled for each next one up to
+  /// max_backoff; each wait is drawn between half of that and all of it
+  /// (jitter, so that clients that failed together do not return together).
+  std::chrono::milliseconds backoff{200};
+  std::chrono::milliseconds max_backoff{10000};
+  /// A 429's or 503's Retry-After (seconds, or an HTTP date) is the wait
+  /// instead, up to this; one longer ends the retries with that response.
+  std::chrono::milliseconds max_retry_after{30000};
 };
 
 /// Settings of a pool.
@@ -100,8 +125,12 @@ struct pool_options {
   /// For https: a context of the caller's, which must outlive the pool;
   /// null: one made by make_tls_context() (the system trust store).
   asio::ssl::context* tls_context = nullptr;
-  /// Called once per request when it completes, on the thread that completes it.
+  /// Called once per request when it completes, on the thread that completes
+  /// it; with a retry policy, also for each attempt that is retried
+  /// (request_timings::retrying).
   std::function<void(const request_timings&)> on_timings;
+  /// Sending a request again after a transient failure: off by default.
+  retry_policy retry{};
 };
 
 /// Settings of one request. A timeout left empty is the pool's
@@ -143,6 +172,8 @@ struct request_options {
   /// The request may be sent twice: the server tolerates a repeat (as an
   /// `Idempotency-Key` or `X-Idempotency-Key` field says too).
   bool idempotent = false;
+  /// This request's retry policy instead of the pool's.
+  std::optional<retry_policy> retry;
 };
 
 /// Counts a service can export.

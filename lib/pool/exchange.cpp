@@ -11,8 +11,8 @@
 namespace httpc::detail {
 namespace {
 
-// A redirect's body is read to keep its connection when it is small; a
-// larger one closes the connection instead.
+// A redirect's or a retried response's body is read to keep its connection
+// when it is small; a larger one closes the connection instead.
 constexpr std::size_t redirect_body_limit = 64 * 1024;
 
 template <class T>
@@ -51,6 +51,17 @@ asio::awaitable<void> run_exchange(pooled_connection& slot, exchange& x) {
   }
   if (x.timed) x.head_at = clock::now();
   x.status = r.status();
+
+  // A status worth another attempt: its body read to keep the connection
+  // (a large one closes it), unless the wait asked for is too long.
+  if (x.retry) {
+    if (const auto wait = retry_after_status(*x.retry, x.attempt, x.status, r.header("Retry-After"))) {
+      x.retrying = true;
+      x.retry_wait = *wait;
+      co_await r.async_read_all(redirect_body_limit, use_error_codes);
+      co_return;
+    }
+  }
 
   // A redirect that keeps the method repeats the body: not one that was
   // streamed already. Its head is kept: the redirect is followed once the

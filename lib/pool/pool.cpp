@@ -26,6 +26,30 @@ request_body watched(request_body body, std::shared_ptr<bool>& pulled) {
   });
 }
 
+bool resendable(const request_body& body, const std::shared_ptr<bool>& pulled) noexcept {
+  return body.kind() != body_kind::streaming || !*pulled;
+}
+
+// The wait between two attempts of the retry policy.
+asio::awaitable<std::error_code> pause(clock::duration wait) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, wait);
+  const auto [ec] = co_await timer.async_wait(as_result);
+  co_return ec;
+}
+
+// An attempt that the retry policy follows with another, reported on its own.
+void report_attempt(const pool_options& options, const request_timings& so_far, const exchange& x,
+                    clock::duration wait, clock::time_point start) {
+  if (!options.on_timings) return;
+  request_timings attempt = so_far;
+  attempt.total = clock::now() - start;
+  attempt.status = x.status;
+  attempt.error = x.ec;
+  attempt.retrying = true;
+  attempt.backoff = wait;
+  options.on_timings(attempt);
+}
+
 }  // namespace
 
 template <class Response>
@@ -42,6 +66,7 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
   request_body body = watched(std::move(spec.body), pulled);
   url& current = spec.target;  // changed by redirects
   timings.target = &current;
+  const retry_policy& policy = spec.options.retry ? *spec.options.retry : options.retry;
 
   for (;;) {
     exchange x;
@@ -55,6 +80,9 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
     x.timed = static_cast<bool>(options.on_timings);
     if constexpr (std::is_same_v<Response, buffered_response>) x.whole = &out;
     x.may_redirect = spec.options.follow_redirects && timings.redirects < spec.options.max_redirects;
+    x.attempt = timings.attempt;
+    // A transient status is tried again only for a request that may go twice.
+    if (timings.attempt < policy.attempts && may_send_twice(spec, resendable(body, pulled))) x.retry = &policy;
     lease held;
     for (unsigned attempt_number = 0;; ++attempt_number) {
       acquired got;
@@ -87,15 +115,25 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
         break;
       }
       // A streaming body can be sent again until it was pulled.
-      const bool resendable = body.kind() != body_kind::streaming || !*pulled;
-      const bool retry = attempt_number == 0 && may_retry(spec, x, got.reused, resendable);
+      const bool retry = attempt_number == 0 && may_retry(spec, x, got.reused, resendable(body, pulled));
       got.connection.reset();
-      if (!retry) co_return x.ec;
+      if (!retry) break;
       ++timings.retries;
       ++retries;
     }
-    if (x.timed) timings.first_byte = x.head_at - start;
+    if (x.timed && x.status != 0) timings.first_byte = x.head_at - start;
     timings.status = x.status;
+
+    if (x.ec || x.retrying) {
+      held.reset();
+      std::optional<clock::duration> wait = x.retry_wait;
+      if (x.ec) wait = retry_after_error(spec, x, policy, resendable(body, pulled));
+      if (!wait) co_return x.ec;
+      report_attempt(options, timings, x, *wait, start);
+      if (const std::error_code ec = co_await pause(*wait)) co_return ec;
+      ++timings.attempt;
+      continue;
+    }
 
     if (x.redirecting) {
       held.reset();

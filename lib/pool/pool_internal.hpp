@@ -240,6 +240,9 @@ struct exchange {
   bool stream = false;
   bool may_redirect = false;
   bool timed = false;                  // head_at wanted (timings, a stream's deadline)
+  // The retry policy may take a transient status: its attempt number.
+  const retry_policy* retry = nullptr;
+  unsigned attempt = 1;
   buffered_response* whole = nullptr;  // where a whole response goes (not a stream)
   // Out.
   std::error_code ec;
@@ -247,6 +250,8 @@ struct exchange {
   bool wrote = false;            // some of the request may have reached the server
   bool connected = false;        // this attempt made the connection
   bool redirecting = false;      // a redirect to follow; its body is gone
+  bool retrying = false;         // a transient status to retry after retry_wait; its body is gone
+  clock::duration retry_wait{};
   clock::time_point head_at;  // when timed
   int status = 0;
   response_head head;          // a stream's, a redirect's
@@ -271,6 +276,18 @@ bool arms_no_timer(pooled_connection& slot, const exchange& x);
 /// response byte: the request may go once more on a new connection.
 /// `resendable`: its body can be sent again.
 bool may_retry(const request_spec& spec, const exchange& x, bool reused, bool resendable) noexcept;
+
+/// The retry policy's answer after an attempt that failed with `x.ec`: the
+/// wait before the next attempt, or none when the request is not sent again.
+std::optional<clock::duration> retry_after_error(const request_spec& spec, const exchange& x,
+                                                 const retry_policy& policy, bool resendable);
+/// The same after a response with `status`: only when the status is
+/// transient, within a Retry-After that the policy accepts.
+std::optional<clock::duration> retry_after_status(const retry_policy& policy, unsigned attempt, int status,
+                                                  std::optional<std::string_view> retry_after);
+/// Whether a request may be sent again whole: idempotent, with a body that
+/// can be sent again.
+bool may_send_twice(const request_spec& spec, bool resendable) noexcept;
 
 /// Turns the request into the one a redirect asks for: `current` becomes
 /// the Location resolved against it; method, body and fields change as

@@ -607,6 +607,245 @@ TEST_CASE("retry: never on a fresh connection, nor after a response byte") {
 // Timeouts and cancellation
 // ============================================================================
 
+// ============================================================================
+// The retry policy
+// ============================================================================
+
+namespace {
+
+std::string status_reply(int status, std::string_view fields = "", std::string_view body = "busy") {
+  return "HTTP/1.1 " + std::to_string(status) + " Try Later\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n" + std::string(fields) + "\r\n" + std::string(body);
+}
+
+httpc::retry_policy retrying(unsigned attempts, std::chrono::milliseconds backoff = 1ms) {
+  httpc::retry_policy policy;
+  policy.attempts = attempts;
+  policy.backoff = backoff;
+  return policy;
+}
+
+// A loopback port that refuses connections: bound once, closed.
+std::uint16_t refusing_port() {
+  asio::io_context io;
+  asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+  return acceptor.local_endpoint().port();
+}
+
+}  // namespace
+
+TEST_CASE("retry policy: off by default; a 503 is the result") {
+  script_server server;
+  server.on_connection({step::read_request(), step::send(status_reply(503, "Retry-After: 0\r\n")),
+                        step::expect_close()});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor);
+    const auto r = co_await pool.async_request("GET", url_of(server, "/"));
+    CHECK(r.status == 503);
+    CHECK(r.body == "busy");
+  });
+  check_server(server, 1);
+}
+
+TEST_CASE("retry policy: transient statuses retried on the kept-alive connection; each attempt reported") {
+  script_server server;
+  server.on_connection({step::read_request(), step::send(status_reply(503, "Retry-After: 0\r\n")),
+                        step::read_request(), step::send(status_reply(429, "Retry-After: 0\r\n")),
+                        step::read_request(), step::send(status_reply(500)),
+                        step::read_request(), step::send(with_length("done")), step::expect_close()});
+  std::vector<httpc::request_timings> seen;
+  httpc::pool_options options;
+  options.retry = retrying(4, 20ms);
+  options.on_timings = [&](const httpc::request_timings& t) { seen.push_back(t); };
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor, options);
+    const auto start = steady::now();
+    const auto r = co_await pool.async_request("GET", url_of(server, "/"));
+    CHECK(r.status == 200);
+    CHECK(r.body == "done");
+    CHECK(steady::now() - start >= 40ms);  // the third attempt's backoff: 40 to 80 ms
+  });
+  check_server(server, 1);
+  REQUIRE(seen.size() == 4);
+  for (unsigned i = 0; i < 3; ++i) {
+    CHECK(seen[i].attempt == i + 1);
+    CHECK(seen[i].retrying);
+  }
+  CHECK(seen[0].status == 503);
+  CHECK(seen[0].backoff == std::chrono::nanoseconds::zero());  // Retry-After: 0
+  CHECK(seen[1].status == 429);
+  CHECK(seen[2].status == 500);
+  CHECK(seen[2].backoff >= 40ms);
+  CHECK(seen[2].backoff <= 80ms);
+  CHECK(seen[3].attempt == 4);
+  CHECK_FALSE(seen[3].retrying);
+  CHECK(seen[3].status == 200);
+  CHECK(seen[3].total >= seen[2].total);  // the reports count from the operation's start
+}
+
+TEST_CASE("retry policy: the backoff doubles up to its cap, drawn from its upper half") {
+  script_server server;
+  std::vector<step> steps;
+  for (int i = 0; i < 5; ++i) {
+    steps.push_back(step::read_request());
+    steps.push_back(step::send(status_reply(502)));
+  }
+  steps.push_back(step::expect_close());
+  server.on_connection(steps);
+  std::vector<httpc::request_timings> seen;
+  httpc::pool_options options;
+  options.retry = retrying(5, 8ms);
+  options.retry.max_backoff = 20ms;
+  options.on_timings = [&](const httpc::request_timings& t) { seen.push_back(t); };
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor, options);
+    const auto r = co_await pool.async_request("GET", url_of(server, "/"));
+    CHECK(r.status == 502);  // the attempts ran out: the last response is the result
+    CHECK(r.body == "busy");
+  });
+  check_server(server, 1);
+  REQUIRE(seen.size() == 5);
+  const std::array<std::chrono::milliseconds, 4> ceilings{8ms, 16ms, 20ms, 20ms};
+  for (std::size_t i = 0; i < ceilings.size(); ++i) {
+    CHECK(seen[i].backoff >= ceilings[i] / 2);
+    CHECK(seen[i].backoff <= ceilings[i]);
+  }
+  CHECK_FALSE(seen[4].retrying);
+}
+
+TEST_CASE("retry policy: Retry-After as seconds, HTTP dates, too long, or unreadable") {
+  const auto waits = [](std::string_view retry_after, httpc::retry_policy policy) {
+    script_server server;
+    const std::string field = "Retry-After: " + std::string(retry_after) + "\r\n";
+    server.on_connection({step::read_request(), step::send(status_reply(503, field)), step::read_request(),
+                          step::send(with_length("ok")), step::close()});
+    std::vector<httpc::request_timings> seen;
+    httpc::pool_options options;
+    options.retry = policy;
+    options.on_timings = [&](const httpc::request_timings& t) { seen.push_back(t); };
+    int status = 0;
+    run_bounded([&]() -> asio::awaitable<void> {
+      httpc::pool pool(co_await asio::this_coro::executor, options);
+      status = (co_await pool.async_request("GET", url_of(server, "/"))).status;
+    });
+    return std::pair{status, seen.front().backoff};
+  };
+  auto policy = retrying(2, 40ms);
+  policy.max_retry_after = 1s;
+  // Dates in the past, in each of RFC 9110's three forms: no wait.
+  for (const std::string_view past : {"Sun, 06 Nov 1994 08:49:37 GMT", "Sunday, 06-Nov-94 08:49:37 GMT",
+                           "Sun Nov  6 08:49:37 1994"}) {
+    CAPTURE(past);
+    const auto [status, wait] = waits(past, policy);
+    CHECK(status == 200);
+    CHECK(wait == std::chrono::nanoseconds::zero());
+  }
+  {
+    const auto [status, wait] = waits("1", policy);
+    CHECK(status == 200);
+    CHECK(wait == 1s);
+  }
+  // Not a delay: the backoff.
+  {
+    const auto [status, wait] = waits("soon", policy);
+    CHECK(status == 200);
+    CHECK(wait >= 20ms);
+    CHECK(wait <= 40ms);
+  }
+  // Longer than the policy takes: that response is the result.
+  for (const std::string_view too_long : {"2", "99999999999999999999", "Fri, 31 Dec 9999 23:59:59 GMT"}) {
+    CAPTURE(too_long);
+    const auto [status, wait] = waits(too_long, policy);
+    CHECK(status == 503);
+    CHECK(wait == std::chrono::nanoseconds::zero());
+  }
+}
+
+TEST_CASE("retry policy: only a request that may go twice after its bytes went out") {
+  script_server server;
+  server.on_connection({step::read_request(), step::send(status_reply(503, "Retry-After: 0\r\n")),
+                        step::read_request(), step::send(status_reply(503, "Retry-After: 0\r\n")),
+                        step::read_request(), step::send(with_length("again")), step::expect_close()});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor);
+    httpc::request_options options;
+    options.retry = retrying(3);  // this request's policy; the pool has none
+    const auto post = co_await pool.async_request("POST", url_of(server, "/p"), "data", {}, options);
+    CHECK(post.status == 503);
+    options.idempotent = true;
+    const auto marked = co_await pool.async_request("POST", url_of(server, "/m"), "data", {}, options);
+    CHECK(marked.status == 200);
+    CHECK(marked.body == "again");
+  });
+  check_server(server, 1);
+  const auto requests = server.requests();
+  REQUIRE(requests.size() == 3);
+  CHECK(starts_with(requests[0], "POST /p "));
+  CHECK(requests[1] == requests[2]);
+}
+
+TEST_CASE("retry policy: failures retried: refused, cut short; a POST that was never written") {
+  // Refused: nothing was written, so even a POST goes again.
+  std::vector<httpc::request_timings> seen;
+  httpc::pool_options options;
+  options.retry = retrying(3);
+  options.on_timings = [&](const httpc::request_timings& t) { seen.push_back(t); };
+  const std::string refused = "http://127.0.0.1:" + std::to_string(refusing_port()) + "/";
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor, options);
+    const auto ec = co_await error_of(pool.async_request("POST", refused, "data"));
+    CHECK(ec == std::errc::connection_refused);
+  });
+  REQUIRE(seen.size() == 3);
+  CHECK(seen[0].retrying);
+  CHECK(seen[0].error == std::errc::connection_refused);
+  CHECK_FALSE(seen[2].retrying);
+
+  // A body cut short: the GET again, on a new connection; a POST not.
+  script_server server;
+  server.on_connection({step::read_request(), step::send("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf"),
+                        step::close()});
+  server.on_connection({step::read_request(), step::send(with_length("whole")), step::read_request(),
+                        step::send("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf"), step::close()});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor, options);
+    const auto r = co_await pool.async_request("GET", url_of(server, "/"));
+    CHECK(r.body == "whole");
+    const auto ec = co_await error_of(pool.async_request("POST", url_of(server, "/"), "data"));
+    CHECK(ec == httpc::error::incomplete_body);
+  });
+  check_server(server, 2);
+}
+
+TEST_CASE("retry policy: the total timeout bounds the waits; errors that no retry mends are final") {
+  std::vector<httpc::request_timings> seen;
+  httpc::pool_options options;
+  options.retry = retrying(5, 10s);
+  options.on_timings = [&](const httpc::request_timings& t) { seen.push_back(t); };
+  script_server server;
+  server.on_connection({step::read_request(), step::send(status_reply(500)), step::expect_close()});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor, options);
+    httpc::request_options bounded;
+    bounded.total_timeout = 100ms;
+    const auto start = steady::now();
+    const auto ec = co_await error_of(pool.async_request("GET", url_of(server, "/"), {}, {}, bounded));
+    CHECK(ec == std::errc::timed_out);
+    CHECK(steady::now() - start < 2s);
+    // Not transient: a malformed reply is not asked again.
+    script_server bad;
+    bad.on_connection({step::read_request(), step::send("SSH-2.0-OpenSSH\r\n"), step::close()});
+    const auto malformed = co_await error_of(pool.async_request("GET", url_of(bad, "/")));
+    CHECK(malformed == httpc::error::bad_status_line);
+    check_server(bad, 1);
+  });
+  check_server(server, 1);
+  REQUIRE(seen.size() == 3);
+  CHECK(seen[0].retrying);
+  CHECK(seen[1].error == std::errc::timed_out);
+  CHECK_FALSE(seen[2].retrying);
+}
+
 TEST_CASE("timeouts: a stalled response is read_timeout; total_timeout bounds the whole") {
   script_server server;
   server.on_connection({step::read_request(), step::stall(500ms)});
