@@ -7,6 +7,9 @@
 # find_package:     installs BUILD_DIR into WORK_DIR/prefix with `cmake --install`,
 #                   then builds the consumer with find_package(httpc CONFIG).
 # add_subdirectory: builds the consumer with add_subdirectory(SOURCE_DIR).
+# pkg_config:       installs as find_package does, then compiles the consumer's
+#                   main.cpp with CXX, CXX_FLAGS and what `pkg-config --cflags
+#                   --libs httpc` says, as a build without CMake would.
 #
 # INITIAL_CACHE holds the outer build's compiler, flags and make program, so
 # the consumer is built the way the library was. WORK_DIR is emptied first.
@@ -18,7 +21,7 @@ foreach(required IN ITEMS MODE SOURCE_DIR BUILD_DIR WORK_DIR GENERATOR INITIAL_C
     message(FATAL_ERROR "ConsumerTest.cmake: -D ${required}=... is required")
   endif()
 endforeach()
-if(NOT MODE MATCHES "^(find_package|add_subdirectory)$")
+if(NOT MODE MATCHES "^(find_package|add_subdirectory|pkg_config)$")
   message(FATAL_ERROR "ConsumerTest.cmake: unknown MODE '${MODE}'")
 endif()
 
@@ -54,6 +57,30 @@ if(GENERATOR_TOOLSET)
 endif()
 if(CONFIG)
   list(APPEND configure_args "-DCMAKE_BUILD_TYPE=${CONFIG}")
+endif()
+
+if(MODE STREQUAL "pkg_config")
+  set(prefix "${WORK_DIR}/prefix")
+  run_step("Install httpc" "${CMAKE_COMMAND}" --install "${BUILD_DIR}" --prefix "${prefix}" ${config_args})
+  file(GLOB_RECURSE pc_file "${prefix}/*/pkgconfig/httpc.pc")
+  if(NOT pc_file)
+    message(FATAL_ERROR "httpc.pc was not installed under ${prefix}")
+  endif()
+  get_filename_component(pc_dir "${pc_file}" DIRECTORY)
+  find_program(pkg_config pkg-config REQUIRED)
+  set(ENV{PKG_CONFIG_PATH} "${pc_dir}")
+  execute_process(COMMAND "${pkg_config}" --cflags --libs httpc
+    OUTPUT_VARIABLE pc_flags RESULT_VARIABLE result OUTPUT_STRIP_TRAILING_WHITESPACE)
+  if(NOT result EQUAL 0)
+    message(FATAL_ERROR "pkg-config --cflags --libs httpc failed (${result})")
+  endif()
+  separate_arguments(pc_flags UNIX_COMMAND "${pc_flags}")
+  separate_arguments(cxx_flags UNIX_COMMAND "${CXX_FLAGS}")
+  set(executable "${WORK_DIR}/httpc-consumer${EXE_SUFFIX}")
+  run_step("Build the consumer with pkg-config's flags" "${CXX}" ${cxx_flags}
+    -o "${executable}" "${SOURCE_DIR}/test/consumer/main.cpp" ${pc_flags})
+  run_step("Run the consumer" "${executable}")
+  return()
 endif()
 
 if(MODE STREQUAL "find_package")

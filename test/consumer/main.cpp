@@ -1,7 +1,12 @@
-// Parses one response head with the installed (or added) httpc; exits 0 if
-// the status line came through.
+// Uses every layer of the installed (or added) httpc without a network: parses
+// a response head, makes a pool with a TLS context, and a facade connection;
+// exits 0 if all of it compiled, linked and behaved.
+#include <httpc/client.hpp>
 #include <httpc/error.hpp>
 #include <httpc/parser.hpp>
+#include <httpc/pool.hpp>
+
+#include <asio/io_context.hpp>
 
 #include <cstdio>
 #include <string_view>
@@ -24,6 +29,17 @@ int main() {
   // The error category must link too.
   const std::error_code code = httpc::error::bad_chunk;
   if (code.category().name() != std::string_view("httpc")) return 1;
+
+  // The core (a TLS context with the system's trust store), the pool and the facade.
+  asio::io_context io;
+  asio::ssl::context tls = httpc::make_tls_context();
+  httpc::pool_options options;
+  options.tls_context = &tls;
+  httpc::pool pool(io.get_executor(), options);
+  if (pool.stats().open != 0) return 1;
+  httpc::HTTPConnection connection("127.0.0.1", 8080);
+  if (connection.host() != "127.0.0.1") return 1;
+
   std::puts("httpc consumer: ok");
   return 0;
 }
