@@ -144,11 +144,13 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
 
     if constexpr (std::is_same_v<Response, buffered_response>) {
       // The exchange filled in the head and the body.
-      out.final_url = current;
+      out.final_url = std::move(current);
+      timings.target = &out.final_url;  // the request is over: its URL moves, not copied
     } else {
       out.executor_ = executor;
       out.head_ = std::move(x.head);
-      out.final_url_ = current;
+      out.final_url_ = std::move(current);
+      timings.target = &out.final_url_;
       out.body_ = std::move(x.response_body);
       out.lease_ = std::move(held);
       // Its body is read later, within the same total time.
