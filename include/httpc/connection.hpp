@@ -56,6 +56,7 @@ struct connect_timings {
   std::chrono::nanoseconds resolve{};    ///< name resolution
   std::chrono::nanoseconds connect{};    ///< TCP connect, every address tried
   std::chrono::nanoseconds handshake{};  ///< TLS handshake
+  asio::ip::tcp::endpoint remote;        ///< the address connected to, or the last one tried
 };
 
 /// Settings of one connection. The defaults suit a service talking to

@@ -78,6 +78,20 @@ struct request_timings {
   bool reused = false;                    ///< the last attempt used a kept-alive connection
   unsigned retries = 0;                   ///< stale connections retried on fresh ones
   unsigned redirects = 0;                 ///< redirects followed
+  unsigned connects = 0;                  ///< connections opened for it (0: all kept alive)
+  /// The server's address on the last attempt's connection (on a failed
+  /// connect, the last address tried); unspecified when none was reached.
+  asio::ip::tcp::endpoint remote;
+};
+
+/// A connection the pool opened (pool_options::on_connect), right after its
+/// connect and TLS handshake, before the request is sent.
+struct connection_event {
+  const url* target = nullptr;     ///< the URL the connection is for
+  asio::ip::tcp::endpoint remote;  ///< the address connected to
+  /// Over TLS, the connection's SSL object (version, cipher, ALPN, the
+  /// peer's certificate), valid during the call only; null over plain TCP.
+  SSL* tls = nullptr;
 };
 
 /// Settings of a pool.
@@ -102,6 +116,9 @@ struct pool_options {
   asio::ssl::context* tls_context = nullptr;
   /// Called once per request when it completes, on the thread that completes it.
   std::function<void(const request_timings&)> on_timings;
+  /// Called when a connection was opened for a request, on the thread of
+  /// that request's exchange (a tool's verbose output).
+  std::function<void(const connection_event&)> on_connect;
 };
 
 /// Settings of one request. A timeout left empty is the pool's
@@ -143,6 +160,10 @@ struct request_options {
   /// The request may be sent twice: the server tolerates a repeat (as an
   /// `Idempotency-Key` or `X-Idempotency-Key` field says too).
   bool idempotent = false;
+  /// When set, the request's timings are copied there as it completes (for
+  /// async_stream: once the head was read), without `method` and `target`,
+  /// which are the operation's own. Valid until the request completes.
+  request_timings* timings = nullptr;
 };
 
 /// Counts a service can export.

@@ -34,6 +34,8 @@ asio::awaitable<void> run_exchange(pooled_connection& slot, exchange& x) {
     x.ec = co_await c.async_connect(x.target->host, x.target->port, use_error_codes);
     if (x.ec) co_return;
     x.connected = true;
+    if (x.on_connect && *x.on_connect)
+      (*x.on_connect)(connection_event{x.target, slot.timings.remote, c.tls_handle()});
   }
   settings.write_timeout = either(wanted.write_timeout, x.defaults->write_timeout);
   settings.read_timeout = either(wanted.read_timeout, x.defaults->read_timeout);

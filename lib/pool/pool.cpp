@@ -52,6 +52,7 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
     x.options = &spec.options;
     x.defaults = &options.connection;
     x.stream = stream;
+    x.on_connect = &options.on_connect;
     if constexpr (std::is_same_v<Response, buffered_response>) x.whole = &out;
     x.may_redirect = spec.options.follow_redirects && timings.redirects < spec.options.max_redirects;
     lease held;
@@ -76,7 +77,9 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
       } else if (const std::error_code ec = co_await run_on(pc.executor, run_exchange(pc, x)); ec && !x.ec) {
         x.ec = ec;
       }
+      timings.remote = pc.timings.remote;
       if (x.connected) {
+        ++timings.connects;
         timings.resolve += pc.timings.resolve;
         timings.connect += pc.timings.connect;
         timings.handshake += pc.timings.handshake;
@@ -225,6 +228,11 @@ asio::awaitable<typename Policy::template value_type<Response>> run_request(
   timings.error = ec;
   ++state->requests;
   if (state->options.on_timings) state->options.on_timings(timings);
+  if (spec.options.timings) {
+    *spec.options.timings = timings;
+    spec.options.timings->method = {};
+    spec.options.timings->target = nullptr;
+  }
   if (ec) out = {};
   co_return Policy::value(ec, std::move(out));
 }

@@ -240,6 +240,7 @@ struct exchange {
   bool stream = false;
   bool may_redirect = false;
   buffered_response* whole = nullptr;  // where a whole response goes (not a stream)
+  const std::function<void(const connection_event&)>* on_connect = nullptr;  // the pool's
   // Out.
   std::error_code ec;
   bool before_response = false;  // failed with no response byte received

@@ -207,6 +207,7 @@ asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(
     sock.close(ignored);
     sock.open(endpoint.protocol(), ec);
     if (!ec && options_.source_address) sock.bind(*options_.source_address, ec);
+    if (options_.timings) options_.timings->remote = endpoint;
     ec = detail::os_error(ec);
     if (ec) continue;
     arm(std::nullopt);
