@@ -158,7 +158,11 @@ asio::awaitable<int> transfer(run_state& run, std::size_t index) {
       if (!ec) print_response_head(stderr, response);
     }
     if (ec) {
-      code = request.stream && !request.stream->state->failed_file.empty() ? read_error : exit_code_for(ec);
+      code = exit_code_for(ec);
+      // A streamed body not all taken: the connection failed while sending.
+      if (code == receive_error && request.stream && request.stream->state->sent < request.stream->size)
+        code = send_error;
+      if (request.stream && !request.stream->state->failed_file.empty()) code = read_error;
       message = code == read_error ? "cannot read " + request.stream->state->failed_file
                                    : describe(code, ec, request, t, 0, clock::now() - start);
     } else {
