@@ -215,7 +215,7 @@ asio::awaitable<int> transfer(run_state& run, std::size_t index) {
 
   facts.num_connects = t.connects;
   facts.num_redirects = t.redirects;
-  if (t.remote.port()) {
+  if (t.connects > 0 || t.reused) {  // as curl: no address for a connect that failed
     facts.remote_ip = t.remote.address().to_string();
     facts.remote_port = t.remote.port();
   }
@@ -309,6 +309,11 @@ int run_transfers(const options& o) {
   run_state run{o, connections, progress, std::vector<int>(o.urls.size(), 0)};
   for (std::size_t i = 0; i < lanes; ++i) asio::co_spawn(io, lane(run), asio::detached);
   io.run();
+  // One after another: the last URL's code, as curl. At once: a failure
+  // wins, the first in command-line order (whatever order they ended in).
+  if (o.parallel)
+    for (const int code : run.codes)
+      if (code != 0) return code;
   return run.codes.back();
 }
 

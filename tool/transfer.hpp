@@ -6,7 +6,8 @@
 
 namespace httpc::tool {
 
-/// Runs the transfers; the exit code is the last URL's, as curl's.
+/// Runs the transfers. The exit code: the last URL's, as curl's; with -Z
+/// the first failure's in command-line order.
 int run_transfers(const options& o);
 
 }  // namespace httpc::tool
