@@ -1,5 +1,6 @@
 // httpc: curl's command line over the httpc pool.
 
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -10,6 +11,9 @@
 #include "transfer.hpp"
 
 int main(int argc, char** argv) try {
+  // A closed stdout (`httpc URL | head -c 10`) is a write error, exit 23, as
+  // curl: not a death by SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
   const std::vector<std::string> args(argv + 1, argv + argc);
   const httpc::tool::parse_result parsed = httpc::tool::parse_command_line(args);
   if (parsed.opts.help) {
