@@ -12,7 +12,6 @@
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ssl/context.hpp>
-#include <openssl/ssl.h>
 
 #include <array>
 #include <cstdio>
@@ -22,8 +21,10 @@
 #include <httpc/pool.hpp>
 
 #include "exit_code.hpp"
+#include "output.hpp"
 #include "progress.hpp"
 #include "request.hpp"
+#include "tls_context.hpp"
 #include "verbose.hpp"
 #include "write_out.hpp"
 
@@ -37,53 +38,6 @@ double seconds(std::chrono::nanoseconds d) { return std::chrono::duration<double
 
 // The statuses the pool follows with -L.
 bool is_redirect(int status) { return status == 301 || status == 302 || status == 303 || status == 307 || status == 308; }
-
-// Where one body goes; a file is opened when the response is there, so a
-// failed request leaves no file behind.
-class output {
- public:
-  output(const output_target* target, const std::string& url) {
-    if (!target) return;
-    if (target->remote_name) {
-      const std::string path = url.substr(0, url.find_first_of("?#"));
-      const auto authority = path.find("://");
-      const auto slash = path.rfind('/');
-      if (authority != std::string::npos && slash > authority + 2) name_ = path.substr(slash + 1);
-      if (name_.empty()) failure_ = "remote file name has no length";
-    } else {
-      name_ = target->file;
-    }
-  }
-  output(const output&) = delete;
-  output& operator=(const output&) = delete;
-  ~output() {
-    if (file_ && file_ != stdout) std::fclose(file_);
-  }
-
-  bool to_stdout() const { return name_.empty() && failure_.empty(); }
-  const std::string& failure() const { return failure_; }
-
-  bool write(std::string_view bytes) {
-    if (!failure_.empty()) return false;
-    if (!file_) {
-      file_ = name_.empty() ? stdout : std::fopen(name_.c_str(), "wb");
-      if (!file_) {
-        failure_ = "failed to open " + name_ + " for writing";
-        return false;
-      }
-    }
-    if (std::fwrite(bytes.data(), 1, bytes.size(), file_) != bytes.size() || std::fflush(file_) != 0) {
-      failure_ = "failure writing output to " + (name_.empty() ? std::string("stdout") : name_);
-      return false;
-    }
-    return true;
-  }
-
- private:
-  std::string name_;  // empty: stdout
-  std::string failure_;
-  std::FILE* file_ = nullptr;
-};
 
 // What every transfer shares.
 struct run_state {
@@ -124,122 +78,155 @@ std::string describe(exit_code code, const std::error_code& ec, const prepared_r
   }
 }
 
-asio::awaitable<int> transfer(run_state& run, std::size_t index) {
-  const options& o = run.opts;
-  const auto start = clock::now();
-  transfer_facts facts;
-  std::string message, warnings;
+// How a transfer ended.
+struct outcome {
   exit_code code = ok;
-  prepared_request request;
-  request_timings t;
-  std::uint64_t received = 0;
-  output out(index < o.outputs.size() ? &o.outputs[index] : nullptr, o.urls[index]);
+  std::string message;
+  std::uint64_t received = 0;  // body bytes
+  int version = 0;             // the response's HTTP version; 0 without one
 
-  code = prepare_request(o, o.urls[index], request, message, warnings);
-  if (code == ok && !out.failure().empty()) {
-    code = write_error;
-    message = out.failure();
+  void fail(exit_code c, std::string why) {
+    code = c;
+    message = std::move(why);
   }
-  if (code == ok) {
-    request_options ro;
-    ro.timings = &t;
-    ro.connect_timeout = o.connect_timeout;
-    ro.total_timeout = o.max_time;
-    ro.follow_redirects = o.location;
-    ro.max_redirects = o.max_redirs < 0 ? std::numeric_limits<std::size_t>::max()
-                                        : static_cast<std::size_t>(o.max_redirs);
-    ro.allow_insecure_redirects = true;  // curl -L follows https to http
-    ro.basic_auth = true;                // user:password@ in the URL, as curl
-    auto [ec, response] = co_await run.connections.async_stream(request.method, request.url, request.body(),
-                                                                request.headers, ro, as_tuple);
-    if (o.verbose) {
-      print_events(stderr, t, response.final_url().text());
-      print_request_head(stderr, request);
-      if (!ec) print_response_head(stderr, response);
-    }
+};
+
+// The response: the redirect limit and -f checked, the head written for -i
+// and -I, the body written a piece at a time as it arrives.
+asio::awaitable<void> receive(run_state& run, std::size_t index, streaming_response& response, output& out,
+                              const prepared_request& request, const request_timings& t,
+                              clock::time_point start, outcome& result) {
+  const options& o = run.opts;
+  const bool redirect = is_redirect(response.status()) && response.header("Location");
+  if (o.location && redirect && o.max_redirs >= 0 && t.redirects >= static_cast<unsigned long>(o.max_redirs)) {
+    result.fail(too_many_redirects, "maximum (" + std::to_string(o.max_redirs) + ") redirects followed");
+    co_return;
+  }
+  if ((o.include || o.head) && !out.write(response_head_text(response))) {
+    result.fail(write_error, out.failure());
+    co_return;
+  }
+  if (o.fail && response.status() >= 400) {  // after the head, as curl's -fi
+    result.fail(http_error, "the requested URL returned error: " + std::to_string(response.status()));
+    co_return;
+  }
+  std::optional<std::uint64_t> total;
+  if (const auto length = response.header("Content-Length"); length && !o.head)
+    total = std::strtoull(std::string(*length).c_str(), nullptr, 10);
+  run.progress.start(index, total);
+  std::array<char, 64 * 1024> buffer;
+  for (;;) {
+    auto [ec, n] = co_await response.async_read_some(asio::buffer(buffer), as_tuple);
     if (ec) {
-      code = exit_code_for(ec);
-      // A streamed body not all taken: the connection failed while sending.
-      if (code == receive_error && request.stream && request.stream->state->sent < request.stream->size)
-        code = send_error;
-      if (request.stream && !request.stream->state->failed_file.empty()) code = read_error;
-      message = code == read_error ? "cannot read " + request.stream->state->failed_file
-                                   : describe(code, ec, request, t, 0, clock::now() - start);
-    } else {
-      facts.http_code = response.status();
-      facts.http_version = response.version();
-      facts.url_effective = response.final_url().text();
-      const bool redirect = is_redirect(response.status()) && response.header("Location");
-      const auto length = response.header("Content-Length");
-      if (o.location && redirect && t.redirects >= static_cast<unsigned>(ro.max_redirects)) {
-        code = too_many_redirects;
-        message = "maximum (" + std::to_string(o.max_redirs) + ") redirects followed";
-      } else if (o.fail && response.status() >= 400) {
-        if (o.include && !out.write(response_head_text(response))) code = write_error;
-        code = code == ok ? http_error : code;
-        message = code == http_error ? "the requested URL returned error: " + std::to_string(response.status())
-                                     : out.failure();
-      } else if ((o.include || o.head) && !out.write(response_head_text(response))) {
-        code = write_error;
-        message = out.failure();
-      } else {
-        std::optional<std::uint64_t> total;
-        if (length && !o.head) total = std::strtoull(std::string(*length).c_str(), nullptr, 10);
-        run.progress.start(index, total);
-        std::array<char, 64 * 1024> buffer;
-        for (;;) {
-          auto [read_error_code, n] = co_await response.async_read_some(asio::buffer(buffer), as_tuple);
-          if (read_error_code) {
-            code = exit_code_for(read_error_code);
-            message = describe(code, read_error_code, request, t, received, clock::now() - start);
-            break;
-          }
-          if (n == 0) break;
-          received += n;
-          run.progress.update(index, received);
-          if (!out.write(std::string_view(buffer.data(), n))) {
-            code = write_error;
-            message = out.failure();
-            break;
-          }
-        }
-        // An empty body still makes its -o file, as curl's.
-        if (code == ok && received == 0 && !out.to_stdout() && !out.write({})) {
-          code = write_error;
-          message = out.failure();
-        }
-        run.progress.finish(index);
-      }
+      const exit_code code = exit_code_for(ec);
+      result.fail(code, describe(code, ec, request, t, result.received, clock::now() - start));
+      break;
+    }
+    if (n == 0) break;
+    result.received += n;
+    run.progress.update(index, result.received);
+    if (!out.write(std::string_view(buffer.data(), n))) {
+      result.fail(write_error, out.failure());
+      break;
     }
   }
+  // An empty body still makes its -o file, as curl's.
+  if (result.code == ok && result.received == 0 && !out.to_stdout() && !out.write({}))
+    result.fail(write_error, out.failure());
+  run.progress.finish(index);
+}
 
+// The -w variables, from the pool's timings and what the tool counted.
+transfer_facts facts_of(const request_timings& t, const prepared_request& request, const outcome& result,
+                        std::chrono::nanoseconds took) {
+  transfer_facts facts;
+  facts.http_code = t.status;
+  facts.http_version = result.version;
   facts.num_connects = t.connects;
   facts.num_redirects = t.redirects;
   if (t.connects > 0 || t.reused) {  // as curl: no address for a connect that failed
     facts.remote_ip = t.remote.address().to_string();
     facts.remote_port = t.remote.port();
   }
-  facts.size_download = received;
-  facts.size_upload = request.stream ? request.stream->state->sent : (facts.http_code ? request.data.size() : 0);
+  facts.size_download = result.received;
+  facts.size_upload = request.stream ? request.stream->state->sent : (t.status ? request.data.size() : 0);
   facts.time_namelookup = seconds(t.queued + t.resolve);
   facts.time_connect = facts.time_namelookup + seconds(t.connect);
   facts.time_appconnect = t.handshake.count() ? facts.time_connect + seconds(t.handshake) : 0;
   facts.time_starttransfer = seconds(t.first_byte);
-  facts.time_total = seconds(clock::now() - start);
-  if (facts.url_effective.empty()) facts.url_effective = request.url.empty() ? o.urls[index] : request.url;
-  facts.exitcode = code;
-  facts.errormsg = message;
+  facts.time_total = seconds(took);
+  facts.url_effective = request.url;
+  facts.exitcode = result.code;
+  facts.errormsg = result.message;
+  return facts;
+}
 
+// Warnings, the error line, and -w, once the transfer is over.
+void report(const options& o, const std::string& warnings, const outcome& result, const transfer_facts& facts) {
   if (!warnings.empty() && !o.silent) std::fprintf(stderr, "Warning: %s", warnings.c_str());
-  if (code != ok && (!o.silent || o.show_error)) std::fprintf(stderr, "httpc: (%d) %s\n", code, message.c_str());
-  if (o.write_out) {
-    std::string unknown;
-    const std::string text = format_write_out(*o.write_out, facts, unknown);
-    std::fwrite(text.data(), 1, text.size(), stdout);
-    std::fflush(stdout);
-    if (!unknown.empty()) std::fprintf(stderr, "httpc: %s", unknown.c_str());
+  if (result.code != ok && (!o.silent || o.show_error))
+    std::fprintf(stderr, "httpc: (%d) %s\n", result.code, result.message.c_str());
+  if (!o.write_out) return;
+  std::string unknown;
+  const std::string text = format_write_out(*o.write_out, facts, unknown);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fflush(stdout);
+  if (!unknown.empty()) std::fprintf(stderr, "httpc: %s", unknown.c_str());
+}
+
+request_options options_for(const options& o, request_timings& t) {
+  request_options ro;
+  ro.timings = &t;
+  ro.connect_timeout = o.connect_timeout;
+  ro.total_timeout = o.max_time;
+  ro.follow_redirects = o.location;
+  ro.max_redirects = o.max_redirs < 0 ? std::numeric_limits<std::size_t>::max()
+                                      : static_cast<std::size_t>(o.max_redirs);
+  ro.allow_insecure_redirects = true;  // curl -L follows https to http
+  ro.basic_auth = true;                // user:password@ in the URL, as curl
+  return ro;
+}
+
+// One URL, start to end; its exit code.
+asio::awaitable<int> transfer(run_state& run, std::size_t index) {
+  const options& o = run.opts;
+  const auto start = clock::now();
+  outcome result;
+  std::string warnings;
+  prepared_request request;
+  request_timings t;
+  output out(index < o.outputs.size() ? &o.outputs[index] : nullptr, o.urls[index]);
+
+  result.code = prepare_request(o, o.urls[index], request, result.message, warnings);
+  if (result.code == ok && !out.failure().empty()) result.fail(write_error, out.failure());
+  std::string effective = request.url.empty() ? o.urls[index] : request.url;
+  if (result.code == ok) {
+    auto [ec, response] = co_await run.connections.async_stream(request.method, request.url, request.body(),
+                                                                request.headers, options_for(o, t), as_tuple);
+    if (o.verbose) {
+      print_events(stderr, t, ec ? std::string() : response.final_url().text());
+      if (!ec || t.connects > 0 || t.reused) print_request_head(stderr, request);  // sent, at least in part
+      if (!ec) print_response_head(stderr, response);
+    }
+    if (ec) {
+      exit_code code = exit_code_for(ec);
+      const upload_state* sending = request.stream ? request.stream->state.get() : nullptr;
+      // A streamed body not all taken: the connection failed while sending.
+      if (code == receive_error && sending && sending->sent < request.stream->size) code = send_error;
+      if (sending && !sending->failed_file.empty())
+        result.fail(read_error, "cannot read " + sending->failed_file);
+      else
+        result.fail(code, describe(code, ec, request, t, 0, clock::now() - start));
+    } else {
+      effective = response.final_url().text();
+      result.version = response.version();
+      co_await receive(run, index, response, out, request, t, start, result);
+    }
   }
-  co_return code;
+  transfer_facts facts = facts_of(t, request, result, clock::now() - start);
+  facts.url_effective = effective;
+  report(o, warnings, result, facts);
+  co_return result.code;
 }
 
 // One lane of transfers: it takes the next URL until none is left.
@@ -250,43 +237,12 @@ asio::awaitable<void> lane(run_state& run) {
   }
 }
 
-// A context of the tool's when a TLS flag asks for one (else the pool's
-// default); a file that cannot be used is curl's 77 (CA) or 58 (client).
-exit_code make_context(const options& o, std::optional<asio::ssl::context>& context, std::string& error) {
-  if (!o.insecure && !o.cacert && !o.cert && !o.key) return ok;
-  context.emplace(asio::ssl::context::tls_client);
-  SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
-  std::error_code ec;
-  if (o.insecure) {
-    context->set_verify_mode(asio::ssl::verify_none);
-  } else {
-    context->set_verify_mode(asio::ssl::verify_peer);
-    if (o.cacert)
-      context->load_verify_file(*o.cacert, ec);
-    else
-      context->set_default_verify_paths(ec);
-    if (ec) {
-      error = "cannot load CA certificates from " + o.cacert.value_or("the system") + ": " + ec.message();
-      return ca_cert_failed;
-    }
-  }
-  if (o.cert) {
-    context->use_certificate_chain_file(*o.cert, ec);
-    if (!ec) context->use_private_key_file(o.key.value_or(*o.cert), asio::ssl::context::pem, ec);
-    if (ec) {
-      error = "cannot use the client certificate " + *o.cert + ": " + ec.message();
-      return client_cert_failed;
-    }
-  }
-  return ok;
-}
-
 }  // namespace
 
 int run_transfers(const options& o) {
   std::string error;
   std::optional<asio::ssl::context> context;
-  if (const exit_code code = make_context(o, context, error)) {
+  if (const exit_code code = tls_context_for(o, context, error)) {
     if (!o.silent || o.show_error) std::fprintf(stderr, "httpc: (%d) %s\n", code, error.c_str());
     return code;
   }
