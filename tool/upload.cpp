@@ -99,12 +99,13 @@ std::string quoted(const std::string& text) {
   return out + '"';
 }
 
-// A file part's Content-Type from its extension, as curl guesses it.
+// A file part's Content-Type from its extension: curl's list, so that the
+// same -F makes the same body.
 std::string media_type(const std::string& file) {
   static const std::pair<const char*, const char*> known[] = {
-      {".txt", "text/plain"},       {".html", "text/html"},       {".json", "application/json"},
-      {".xml", "application/xml"},  {".pdf", "application/pdf"},  {".png", "image/png"},
-      {".gif", "image/gif"},        {".jpg", "image/jpeg"},       {".jpeg", "image/jpeg"},
+      {".txt", "text/plain"},      {".htm", "text/html"},       {".html", "text/html"},
+      {".xml", "application/xml"}, {".pdf", "application/pdf"}, {".png", "image/png"},
+      {".gif", "image/gif"},       {".jpg", "image/jpeg"},      {".jpeg", "image/jpeg"},
       {".svg", "image/svg+xml"},
   };
   const std::string extension = std::filesystem::path(file).extension().string();

@@ -57,19 +57,25 @@ TEST_CASE("upload: a file in pieces of at most 64 KiB, its size up front") {
 }
 
 TEST_CASE("upload: multipart/form-data, byte for byte") {
-  const std::string path = "upload_test_note.json";
+  const std::string path = "upload_test_note.xml";
   std::ofstream(path, std::ios::binary) << "{}";
   std::string error;
   auto u = httpc::tool::form_upload({{"a\"b", "v", false}, {"f", path, true}}, "XYZ", error);
   REQUIRE(u);
   const std::string expected =
       "--XYZ\r\nContent-Disposition: form-data; name=\"a%22b\"\r\n\r\nv\r\n"
-      "--XYZ\r\nContent-Disposition: form-data; name=\"f\"; filename=\"upload_test_note.json\"\r\n"
-      "Content-Type: application/json\r\n\r\n{}\r\n--XYZ--\r\n";
+      "--XYZ\r\nContent-Disposition: form-data; name=\"f\"; filename=\"upload_test_note.xml\"\r\n"
+      "Content-Type: application/xml\r\n\r\n{}\r\n--XYZ--\r\n";
   CHECK(u->content_type == "multipart/form-data; boundary=XYZ");
   CHECK(u->size == expected.size());
   CHECK(joined(drain(*u)) == expected);
   std::remove(path.c_str());
+  // An extension not in curl's list: octet-stream, as curl sends it.
+  std::ofstream("upload_test_data.json", std::ios::binary) << "{}";
+  auto other = httpc::tool::form_upload({{"f", "upload_test_data.json", true}}, "B", error);
+  REQUIRE(other);
+  CHECK(joined(drain(*other)).find("Content-Type: application/octet-stream\r\n") != std::string::npos);
+  std::remove("upload_test_data.json");
 }
 
 TEST_CASE("upload: a missing file is refused before anything is sent") {
