@@ -118,7 +118,7 @@ exit_code prepare_request(const options& o, const std::string& url, prepared_req
     out.stream = file_upload(*o.upload_file, error);
     if (!out.stream) return read_error;
   }
-  if (out.stream) out.headers.emplace_back("Content-Length", std::to_string(out.stream->size));
+  if (out.stream && out.stream->size) out.headers.emplace_back("Content-Length", std::to_string(*out.stream->size));
   if (o.head) out.method = "HEAD";
   if (o.method) out.method = *o.method;
   // Last: a -H field replaces the tool's own of that name (Content-Type too).

@@ -24,7 +24,6 @@ struct prepared_request {
 
   /// The body for the pool; it refers to this object.
   request_body body() const;
-  std::uint64_t body_size() const { return stream ? stream->size : data.size(); }
 };
 
 /// Builds the request for `url`. A file that cannot be read is read_error

@@ -212,7 +212,8 @@ asio::awaitable<int> transfer(run_state& run, std::size_t index) {
       exit_code code = exit_code_for(ec);
       const upload_state* sending = request.stream ? request.stream->state.get() : nullptr;
       // A streamed body not all taken: the connection failed while sending.
-      if (code == receive_error && sending && sending->sent < request.stream->size) code = send_error;
+      if (code == receive_error && sending && (!request.stream->size || sending->sent < *request.stream->size))
+        code = send_error;
       if (sending && !sending->failed_file.empty())
         result.fail(read_error, "cannot read " + sending->failed_file);
       else

@@ -1,10 +1,11 @@
 // A body as a list of segments, literal bytes or files, streamed one piece
-// at a time; its size known up front from the files' sizes.
+// at a time; its size known up front from the files' sizes (but stdin's).
 
 #include "upload.hpp"
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <random>
 #include <system_error>
 
@@ -15,7 +16,7 @@ constexpr std::size_t piece_size = 64 * 1024;
 
 struct segment {
   std::string bytes;  // sent as is
-  std::string file;   // when not empty: the file's bytes instead
+  std::string file;   // when not empty: the file's bytes instead ("-": stdin's)
 };
 
 // The producer's state; request_body::source is a std::function, which
@@ -35,14 +36,14 @@ struct segment_stream {
         state->sent += s.bytes.size();
         return std::move(s.bytes);
       }
-      if (!reading) {
-        in.open(s.file, std::ios::binary);
-        reading = true;
-      }
+      const bool from_stdin = s.file == "-";
+      if (!reading && !from_stdin) in.open(s.file, std::ios::binary);
+      reading = true;
+      std::istream& source = from_stdin ? std::cin : in;
       std::string piece(piece_size, '\0');
-      in.read(piece.data(), static_cast<std::streamsize>(piece.size()));
-      piece.resize(static_cast<std::size_t>(in.gcount()));
-      if (in.bad() || (!in && !in.eof())) {
+      source.read(piece.data(), static_cast<std::streamsize>(piece.size()));
+      piece.resize(static_cast<std::size_t>(source.gcount()));
+      if (source.bad() || (!source && !source.eof())) {
         state->failed_file = s.file;
         throw std::system_error(std::make_error_code(std::errc::io_error));
       }
@@ -70,11 +71,15 @@ std::optional<std::uint64_t> file_size(const std::string& path, std::string& err
 
 std::optional<upload> make_upload(std::vector<segment> segments, std::string& error) {
   upload u;
+  u.size = 0;
   for (const segment& s : segments) {
     if (s.file.empty()) {
-      u.size += s.bytes.size();
+      *u.size += s.bytes.size();
+    } else if (s.file == "-") {
+      u.size.reset();
+      break;
     } else if (const auto size = file_size(s.file, error)) {
-      u.size += *size;
+      *u.size += *size;
     } else {
       return std::nullopt;
     }

@@ -20,15 +20,17 @@ struct upload_state {
   std::string failed_file;  // a file that could not be read (exit 26)
 };
 
-/// A streamed body, its length (sent as Content-Length), and its state.
+/// A streamed body, its length (sent as Content-Length; unknown for stdin,
+/// which is then sent chunked), and its state.
 struct upload {
   request_body::source producer;
-  std::uint64_t size = 0;
+  std::optional<std::uint64_t> size;
   std::string content_type;  // multipart's, with its boundary; empty for -T
   std::shared_ptr<upload_state> state;
 };
 
-/// -T: the file's bytes. Empty when it cannot be opened; `error` says why.
+/// -T: the file's bytes ("-": stdin's). Empty when it cannot be opened;
+/// `error` says why.
 std::optional<upload> file_upload(const std::string& path, std::string& error);
 
 /// -F: the parts as multipart/form-data (RFC 7578) between `boundary`

@@ -201,6 +201,20 @@ TEST_CASE("transfer: -T streams the file as a PUT with its length, to the URL's 
   check_server(server);
 }
 
+TEST_CASE("transfer: -T - streams stdin, chunked (its length is not known)") {
+  script_server server;
+  server.on_connection({step::read_request(), step::send(with_length("got it")), step::expect_close()});
+  const auto r = httpc_tool({"-T", "-", url_of(server, "/in"), "-w", "|%{size_upload}"}, "from stdin");
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "got it|10");
+  REQUIRE(server.wait_for_requests(1, 2s));
+  const std::string request = server.requests()[0];
+  CHECK(request.starts_with("PUT /in HTTP/1.1\r\n"));
+  CHECK(request.find("\r\nTransfer-Encoding: chunked\r\n") != std::string::npos);
+  CHECK(body_of(request) == "A\r\nfrom stdin\r\n0\r\n\r\n");
+  check_server(server);
+}
+
 TEST_CASE("transfer: -F makes multipart/form-data, a file part streamed with its name and type") {
   scratch s;
   const std::string file = s.file("note.txt", "line one\nline two\n");

@@ -47,7 +47,7 @@ TEST_CASE("upload: a file in pieces of at most 64 KiB, its size up front") {
   std::string error;
   auto u = httpc::tool::file_upload(path, error);
   REQUIRE(u);
-  CHECK(u->size == content.size());
+  CHECK(u->size == std::optional<std::uint64_t>(content.size()));
   const auto pieces = drain(*u);
   std::remove(path.c_str());
   REQUIRE(pieces.size() == 3);
@@ -67,7 +67,7 @@ TEST_CASE("upload: multipart/form-data, byte for byte") {
       "--XYZ\r\nContent-Disposition: form-data; name=\"f\"; filename=\"upload_test_note.xml\"\r\n"
       "Content-Type: application/xml\r\n\r\n{}\r\n--XYZ--\r\n";
   CHECK(u->content_type == "multipart/form-data; boundary=XYZ");
-  CHECK(u->size == expected.size());
+  CHECK(u->size == std::optional<std::uint64_t>(expected.size()));
   CHECK(joined(drain(*u)) == expected);
   std::remove(path.c_str());
   // An extension not in curl's list: octet-stream, as curl sends it.
@@ -76,6 +76,13 @@ TEST_CASE("upload: multipart/form-data, byte for byte") {
   REQUIRE(other);
   CHECK(joined(drain(*other)).find("Content-Type: application/octet-stream\r\n") != std::string::npos);
   std::remove("upload_test_data.json");
+}
+
+TEST_CASE("upload: stdin (-T -) has no length up front") {
+  std::string error;
+  const auto u = httpc::tool::file_upload("-", error);
+  REQUIRE(u);
+  CHECK_FALSE(u->size);
 }
 
 TEST_CASE("upload: a missing file is refused before anything is sent") {
