@@ -42,6 +42,11 @@ void print_lines(std::FILE* out, const char* prefix, std::string_view head) {
 }  // namespace
 
 void print_connected(std::FILE* out, const connection_event& event) {
+  if (!event.connected) {
+    std::fprintf(out, "*   Trying %s:%u...\n", address(event.remote).c_str(),
+                 static_cast<unsigned>(event.remote.port()));
+    return;
+  }
   std::fprintf(out, "* Connected to %s (%s) port %u\n", event.target->host.c_str(),
                address(event.remote).c_str(), static_cast<unsigned>(event.remote.port()));
   SSL* ssl = event.tls;

@@ -11,8 +11,9 @@
 
 namespace httpc::tool {
 
-/// "* Connected to ..." and, over TLS, the version, cipher, ALPN and the
-/// peer certificate's subject and issuer.
+/// "*   Trying address:port..." for an address about to be tried; "*
+/// Connected to ..." and, over TLS, the version, cipher, ALPN and the peer
+/// certificate's subject and issuer, for a connection opened.
 void print_connected(std::FILE* out, const connection_event& event);
 
 /// What the pool did for the request: connection reused, retries,

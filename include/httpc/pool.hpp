@@ -84,14 +84,17 @@ struct request_timings {
   asio::ip::tcp::endpoint remote;
 };
 
-/// A connection the pool opened (pool_options::on_connect), right after its
-/// connect and TLS handshake, before the request is sent.
+/// What the pool does to open a connection (pool_options::on_connect): an
+/// address about to be tried (`connected` false), then the connection
+/// opened, after its connect and TLS handshake, before the request is sent.
 struct connection_event {
   const url* target = nullptr;     ///< the URL the connection is for
-  asio::ip::tcp::endpoint remote;  ///< the address connected to
-  /// Over TLS, the connection's SSL object (version, cipher, ALPN, the
-  /// peer's certificate), valid during the call only; null over plain TCP.
+  asio::ip::tcp::endpoint remote;  ///< the address tried, or connected to
+  /// Over TLS, once connected: the connection's SSL object (version,
+  /// cipher, ALPN, the peer's certificate), valid during the call only;
+  /// else null.
   SSL* tls = nullptr;
+  bool connected = true;  ///< false: the address is about to be tried
 };
 
 /// Settings of a pool.
@@ -116,8 +119,9 @@ struct pool_options {
   asio::ssl::context* tls_context = nullptr;
   /// Called once per request when it completes, on the thread that completes it.
   std::function<void(const request_timings&)> on_timings;
-  /// Called when a connection was opened for a request, on the thread of
-  /// that request's exchange (a tool's verbose output).
+  /// Called with each address tried and each connection opened for a
+  /// request, on the thread of that request's exchange (a tool's verbose
+  /// output).
   std::function<void(const connection_event&)> on_connect;
 };
 

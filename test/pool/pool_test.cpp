@@ -1018,7 +1018,7 @@ TEST_CASE("timings: phases of a new connection, none for a reused one; errors re
   check_server(server, 1);
 }
 
-TEST_CASE("timings: connects and remote per request in request_options::timings; on_connect per connection") {
+TEST_CASE("timings: connects and remote per request in request_options::timings; on_connect per address and connection") {
   script_server server;
   server.on_connection({step::read_request(), step::send(with_length("a")), step::read_request(),
                         step::send(with_length("b")), step::expect_close()});
@@ -1029,6 +1029,7 @@ TEST_CASE("timings: connects and remote per request in request_options::timings;
     events.push_back(e);
     tls.push_back(e.tls != nullptr);
   };
+  const auto port = httpc::test::refused_port();
   httpc::request_timings first, second, refused;
   run_bounded([&]() -> asio::awaitable<void> {
     httpc::pool pool(co_await asio::this_coro::executor, options);
@@ -1038,7 +1039,7 @@ TEST_CASE("timings: connects and remote per request in request_options::timings;
     o.timings = &second;
     co_await pool.async_stream("GET", url_of(server, "/b"), {}, {}, o);
     o.timings = &refused;
-    const std::string closed = "http://127.0.0.1:" + std::to_string(httpc::test::refused_port()) + "/";
+    const std::string closed = "http://127.0.0.1:" + std::to_string(port) + "/";
     co_await error_of(pool.async_request("GET", closed, {}, {}, o));
   });
   CHECK(first.connects == 1);
@@ -1052,9 +1053,15 @@ TEST_CASE("timings: connects and remote per request in request_options::timings;
   CHECK(refused.connects == 0);
   CHECK(refused.error == std::errc::connection_refused);
   CHECK(refused.remote.address() == asio::ip::make_address("127.0.0.1"));  // the address tried
-  REQUIRE(events.size() == 1);
+  // Each address as it is tried, then the connection; the refused address tried.
+  REQUIRE(events.size() == 3);
+  CHECK_FALSE(events[0].connected);
   CHECK(events[0].remote == first.remote);
-  CHECK(tls == std::vector<bool>{false});
+  CHECK(events[1].connected);
+  CHECK(events[1].remote == first.remote);
+  CHECK_FALSE(events[2].connected);
+  CHECK(events[2].remote == asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  CHECK(tls == std::vector<bool>{false, false, false});
   check_server(server, 1);
 
   // Over TLS the event carries the connection's SSL object.
@@ -1065,6 +1072,7 @@ TEST_CASE("timings: connects and remote per request in request_options::timings;
   options.tls_context = &context;
   std::string version, alpn;
   options.on_connect = [&](const httpc::connection_event& e) {
+    if (!e.connected) return;
     REQUIRE(e.tls != nullptr);
     version = SSL_get_version(e.tls);
     const unsigned char* chosen = nullptr;

@@ -415,7 +415,8 @@ TEST_CASE("transfer: -v shows the connection, the heads, and TLS facts on stderr
     INFO(line);
     CHECK(r.err.find(line) != std::string::npos);
   };
-  has("* Connected to 127.0.0.1 (127.0.0.1) port " + std::to_string(secure.port()) + "\n");
+  has("*   Trying 127.0.0.1:" + std::to_string(secure.port()) + "...\n* Connected to 127.0.0.1 (127.0.0.1) port " +
+      std::to_string(secure.port()) + "\n");
   has("* TLS: TLSv1.3, cipher TLS_");
   has("* ALPN: server accepted http/1.1\n");
   has("* subject: CN = 127.0.0.1");

@@ -58,4 +58,6 @@ TEST_CASE("verbose: a plain connection") {
   const httpc::url target = httpc::parse_url("http://localhost:8080/");
   const httpc::connection_event e{&target, {asio::ip::make_address("::1"), 8080}, nullptr};
   CHECK(captured([&](std::FILE* f) { print_connected(f, e); }) == "* Connected to localhost (::1) port 8080\n");
+  const httpc::connection_event trying{&target, {asio::ip::make_address("::1"), 8080}, nullptr, false};
+  CHECK(captured([&](std::FILE* f) { print_connected(f, trying); }) == "*   Trying ::1:8080...\n");
 }
