@@ -139,6 +139,16 @@ class any_connection {
   bool wrote_request() const noexcept { return visit([](auto& c) { return c.wrote_request(); }); }
   void close() noexcept { visit([](auto& c) { c.close(); }); }
   std::string_view received() const noexcept { return visit([](auto& c) { return c.received(); }); }
+  /// Over TLS, the connection's SSL object (valid after async_connect);
+  /// null over plain TCP.
+  SSL* tls_handle() noexcept {
+    return visit([](auto& c) -> SSL* {
+      if constexpr (std::decay_t<decltype(c)>::is_tls)
+        return c.stream().native_handle();
+      else
+        return nullptr;
+    });
+  }
   const std::string& tunnel_refusal() const noexcept {
     return visit([](auto& c) -> const std::string& { return c.tunnel_refusal(); });
   }

@@ -56,6 +56,7 @@ struct connect_timings {
   std::chrono::nanoseconds resolve{};    ///< name resolution
   std::chrono::nanoseconds connect{};    ///< TCP connect, every address tried
   std::chrono::nanoseconds handshake{};  ///< TLS handshake
+  asio::ip::tcp::endpoint remote;        ///< the address connected to, or the last one tried
 };
 
 /// Settings of one connection. The defaults suit a service talking to
@@ -96,6 +97,9 @@ struct connection_options {
   bool verify_host_name = true;
   /// When set, async_connect records its phases there (the pool's timings).
   connect_timings* timings = nullptr;
+  /// When set, called with each address as async_connect tries it (the
+  /// pool's on_connect: a tool's "Trying" lines).
+  std::function<void(const asio::ip::tcp::endpoint&)> on_connecting;
 };
 
 /// A request body: none (the default, `{}`), bytes, or a streaming source

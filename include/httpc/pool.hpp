@@ -84,6 +84,10 @@ struct request_timings {
   /// failed or got a status worth retrying, and `backoff` is the wait ahead.
   bool retrying = false;
   std::chrono::nanoseconds backoff{};
+  unsigned connects = 0;                  ///< connections opened for it (0: all kept alive)
+  /// The server's address on the last attempt's connection (on a failed
+  /// connect, the last address tried); unspecified when none was reached.
+  asio::ip::tcp::endpoint remote;
 };
 
 /// Sending a request again after a transient failure: a connection refused,
@@ -103,6 +107,19 @@ struct retry_policy {
   /// A 429's or 503's Retry-After (seconds, or an HTTP date) is the wait
   /// instead, up to this; one longer ends the retries with that response.
   std::chrono::milliseconds max_retry_after{30000};
+};
+
+/// What the pool does to open a connection (pool_options::on_connect): an
+/// address about to be tried (`connected` false), then the connection
+/// opened, after its connect and TLS handshake, before the request is sent.
+struct connection_event {
+  const url* target = nullptr;     ///< the URL the connection is for
+  asio::ip::tcp::endpoint remote;  ///< the address tried, or connected to
+  /// Over TLS, once connected: the connection's SSL object (version,
+  /// cipher, ALPN, the peer's certificate), valid during the call only;
+  /// else null.
+  SSL* tls = nullptr;
+  bool connected = true;  ///< false: the address is about to be tried
 };
 
 /// Settings of a pool.
@@ -131,6 +148,10 @@ struct pool_options {
   std::function<void(const request_timings&)> on_timings;
   /// Sending a request again after a transient failure: off by default.
   retry_policy retry{};
+  /// Called with each address tried and each connection opened for a
+  /// request, on the thread of that request's exchange (a tool's verbose
+  /// output).
+  std::function<void(const connection_event&)> on_connect;
 };
 
 /// Settings of one request. A timeout left empty is the pool's
@@ -174,6 +195,10 @@ struct request_options {
   bool idempotent = false;
   /// This request's retry policy instead of the pool's.
   std::optional<retry_policy> retry;
+  /// When set, the request's timings are copied there as it completes (for
+  /// async_stream: once the head was read), without `method` and `target`,
+  /// which are the operation's own. Valid until the request completes.
+  request_timings* timings = nullptr;
 };
 
 /// Counts a service can export.

@@ -31,9 +31,24 @@ asio::awaitable<void> run_exchange(pooled_connection& slot, exchange& x) {
   if (!c.is_open()) {
     settings.connect_timeout = either(wanted.connect_timeout, x.defaults->connect_timeout);
     settings.handshake_timeout = either(wanted.handshake_timeout, x.defaults->handshake_timeout);
+    const bool reporting = x.on_connect && *x.on_connect;
+    // Each address tried, reported while this exchange lives: the guard
+    // takes the callback back however the connect ends (a cancellation too).
+    struct forget_on_exit {
+      connection_options& settings;
+      ~forget_on_exit() { settings.on_connecting = nullptr; }
+    };
+    std::optional<forget_on_exit> guard;
+    if (reporting) {
+      settings.on_connecting = [&x](const asio::ip::tcp::endpoint& e) {
+        (*x.on_connect)(connection_event{x.target, e, nullptr, false});
+      };
+      guard.emplace(settings);
+    }
     x.ec = co_await c.async_connect(x.target->host, x.target->port, use_error_codes);
     if (x.ec) co_return;
     x.connected = true;
+    if (reporting) (*x.on_connect)(connection_event{x.target, slot.timings.remote, c.tls_handle(), true});
   }
   settings.write_timeout = either(wanted.write_timeout, x.defaults->write_timeout);
   settings.read_timeout = either(wanted.read_timeout, x.defaults->read_timeout);

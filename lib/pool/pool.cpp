@@ -77,7 +77,8 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
     x.options = &spec.options;
     x.defaults = &options.connection;
     x.stream = stream;
-    x.timed = static_cast<bool>(options.on_timings);
+    x.timed = options.on_timings || spec.options.timings;
+    x.on_connect = &options.on_connect;
     if constexpr (std::is_same_v<Response, buffered_response>) x.whole = &out;
     x.may_redirect = spec.options.follow_redirects && timings.redirects < spec.options.max_redirects;
     x.attempt = timings.attempt;
@@ -105,7 +106,9 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
       } else if (const std::error_code ec = co_await run_on(pc.executor, run_exchange(pc, x)); ec && !x.ec) {
         x.ec = ec;
       }
+      timings.remote = pc.timings.remote;
       if (x.connected) {
+        ++timings.connects;
         timings.resolve += pc.timings.resolve;
         timings.connect += pc.timings.connect;
         timings.handshake += pc.timings.handshake;
@@ -248,8 +251,8 @@ asio::awaitable<typename Policy::template value_type<Response>> run_request(
   const std::string method = spec.method;
   timings.method = method;
   pool_state& s = *state;
-  // The clock is read for what needs it only: on_timings, a total timeout.
-  const bool timed = s.options.on_timings || spec.options.total_timeout;
+  // The clock is read for what needs it only: timings asked for, a total timeout.
+  const bool timed = s.options.on_timings || spec.options.timings || spec.options.total_timeout;
   const auto start = timed ? clock::now() : clock::time_point{};
   std::error_code ec;
   try {
@@ -265,10 +268,15 @@ asio::awaitable<typename Policy::template value_type<Response>> run_request(
     ec = e.code();
   }
   ++s.requests;
-  if (s.options.on_timings) {
+  if (timed) {
     timings.total = clock::now() - start;
     timings.error = ec;
-    s.options.on_timings(timings);
+    if (s.options.on_timings) s.options.on_timings(timings);
+    if (spec.options.timings) {
+      *spec.options.timings = timings;
+      spec.options.timings->method = {};
+      spec.options.timings->target = nullptr;
+    }
   }
   if (ec) out = {};
   co_return Policy::value(ec, std::move(out));

@@ -244,6 +244,7 @@ struct exchange {
   const retry_policy* retry = nullptr;
   unsigned attempt = 1;
   buffered_response* whole = nullptr;  // where a whole response goes (not a stream)
+  const std::function<void(const connection_event&)>* on_connect = nullptr;  // the pool's
   // Out.
   std::error_code ec;
   bool before_response = false;  // failed with no response byte received

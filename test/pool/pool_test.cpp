@@ -1266,6 +1266,77 @@ TEST_CASE("timings: phases of a new connection, none for a reused one; errors re
   check_server(server, 1);
 }
 
+TEST_CASE("timings: connects and remote per request in request_options::timings; on_connect per address and connection") {
+  script_server server;
+  server.on_connection({step::read_request(), step::send(with_length("a")), step::read_request(),
+                        step::send(with_length("b")), step::expect_close()});
+  std::vector<httpc::connection_event> events;
+  std::vector<bool> tls;
+  httpc::pool_options options;
+  options.on_connect = [&](const httpc::connection_event& e) {
+    events.push_back(e);
+    tls.push_back(e.tls != nullptr);
+  };
+  const auto port = httpc::test::refused_port();
+  httpc::request_timings first, second, refused;
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor, options);
+    httpc::request_options o;
+    o.timings = &first;
+    co_await pool.async_request("GET", url_of(server, "/a"), {}, {}, o);
+    o.timings = &second;
+    co_await pool.async_stream("GET", url_of(server, "/b"), {}, {}, o);
+    o.timings = &refused;
+    const std::string closed = "http://127.0.0.1:" + std::to_string(port) + "/";
+    co_await error_of(pool.async_request("GET", closed, {}, {}, o));
+  });
+  CHECK(first.connects == 1);
+  CHECK(first.remote == asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), server.port()));
+  CHECK(first.status == 200);
+  CHECK(first.method.empty());  // the operation's own, not copied
+  CHECK(first.target == nullptr);
+  CHECK(second.connects == 0);
+  CHECK(second.reused);
+  CHECK(second.remote == first.remote);
+  CHECK(refused.connects == 0);
+  CHECK(refused.error == std::errc::connection_refused);
+  CHECK(refused.remote.address() == asio::ip::make_address("127.0.0.1"));  // the address tried
+  // Each address as it is tried, then the connection; the refused address tried.
+  REQUIRE(events.size() == 3);
+  CHECK_FALSE(events[0].connected);
+  CHECK(events[0].remote == first.remote);
+  CHECK(events[1].connected);
+  CHECK(events[1].remote == first.remote);
+  CHECK_FALSE(events[2].connected);
+  CHECK(events[2].remote == asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  CHECK(tls == std::vector<bool>{false, false, false});
+  check_server(server, 1);
+
+  // Over TLS the event carries the connection's SSL object.
+  const auto cert = httpc::test::make_self_signed("127.0.0.1");
+  script_server secure(httpc::test::tls_options::from_pem(cert.cert_pem, cert.key_pem));
+  secure.on_connection({step::read_request(), step::send(with_length("s")), step::expect_close()});
+  asio::ssl::context context = trusting(cert.cert_pem);
+  options.tls_context = &context;
+  std::string version, alpn;
+  options.on_connect = [&](const httpc::connection_event& e) {
+    if (!e.connected) return;
+    REQUIRE(e.tls != nullptr);
+    version = SSL_get_version(e.tls);
+    const unsigned char* chosen = nullptr;
+    unsigned int size = 0;
+    SSL_get0_alpn_selected(e.tls, &chosen, &size);
+    alpn.assign(reinterpret_cast<const char*>(chosen), size);
+  };
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor, options);
+    co_await pool.async_request("GET", https_url_of(secure, "/"));
+  });
+  CHECK(version == "TLSv1.3");
+  CHECK(alpn == "http/1.1");
+  check_server(secure, 1);
+}
+
 TEST_CASE("tokens: a callback, with its error code") {
   script_server server;
   server.on_connection({step::read_request(), step::send(with_length("by callback")), step::expect_close()});

@@ -207,6 +207,8 @@ asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(
     sock.close(ignored);
     sock.open(endpoint.protocol(), ec);
     if (!ec && options_.source_address) sock.bind(*options_.source_address, ec);
+    if (options_.timings) options_.timings->remote = endpoint;
+    if (options_.on_connecting) options_.on_connecting(endpoint);
     ec = detail::os_error(ec);
     if (ec) continue;
     arm(std::nullopt);
