@@ -1,5 +1,5 @@
 // The flag table and the loop over argv. A flag's handler stores its value;
-// a new flag (--compressed, --retry) is one more row.
+// a new flag is one more row.
 
 #include "options.hpp"
 
@@ -110,6 +110,13 @@ const flag flags[] = {
     {'O', "remote-name", false,
      [](options& o, const std::string&) { next_output(o).remote_name = true; return std::string(); }},
     {'X', "request", true, [](options& o, const std::string& v) { o.method = v; return std::string(); }},
+    {0, "retry", true,
+     [](options& o, const std::string& v) {
+       const auto n = integer(v);
+       if (!n || *n < 0 || *n > 1000) return bad_number;
+       o.retry = static_cast<unsigned>(*n);
+       return std::string();
+     }},
     {'S', "show-error", false, [](options& o, const std::string&) { o.show_error = true; return std::string(); }},
     {'s', "silent", false, [](options& o, const std::string&) { o.silent = true; return std::string(); }},
     {'T', "upload-file", true, [](options& o, const std::string& v) { o.upload_file = v; return std::string(); }},
@@ -240,6 +247,7 @@ const char* usage_text() {
          " -m, --max-time <s>         limit on the whole transfer\n"
          " -w, --write-out <format>   print %{variable}s after each transfer (@file: from a file)\n"
          " -Z, --parallel             transfer the URLs at once (--parallel-max <n>, default 50)\n"
+         "     --retry <n>            try again n times after a transient failure\n"
          "     --http1.1              HTTP/1.1 (the only version)\n"
          " -h, --help                 this text\n";
 }

@@ -46,6 +46,7 @@ struct options {
   std::optional<std::chrono::milliseconds> connect_timeout, max_time;
   long max_redirs = 50;  // curl's default; -1: no limit
   std::size_t parallel_max = 50;
+  unsigned retry = 0;  // --retry: attempts after the first on a transient failure
   bool head = false, include = false, location = false, fail = false;
   bool silent = false, show_error = false, verbose = false, insecure = false;
   bool parallel = false;

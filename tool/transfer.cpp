@@ -184,7 +184,22 @@ request_options options_for(const options& o, request_timings& t) {
                                       : static_cast<std::size_t>(o.max_redirs);
   ro.allow_insecure_redirects = true;  // curl -L follows https to http
   ro.basic_auth = true;                // user:password@ in the URL, as curl
+  if (o.retry > 0) {
+    // curl's waits: 1 s, doubled up to 10 minutes; a Retry-After honoured.
+    // Like curl's, any method is sent again.
+    ro.retry = retry_policy{.attempts = o.retry + 1, .backoff = std::chrono::seconds(1),
+                            .max_backoff = std::chrono::minutes(10), .max_retry_after = std::chrono::minutes(10)};
+    ro.idempotent = true;
+  }
   return ro;
+}
+
+// --retry: each attempt that is tried again, on stderr (unless -s).
+void warn_of_retry(const request_timings& t, unsigned retries) {
+  const std::string problem = t.error ? t.error.message() : "HTTP status " + std::to_string(t.status);
+  const unsigned left = retries + 1 - t.attempt;
+  std::fprintf(stderr, "Warning: a transient problem (%s). Will retry in %.3g seconds. %u %s left.\n",
+               problem.c_str(), seconds(t.backoff), left, left == 1 ? "retry" : "retries");
 }
 
 // One URL, start to end; its exit code.
@@ -256,6 +271,10 @@ int run_transfers(const options& o) {
   if (context) settings.tls_context = &*context;
   if (o.insecure) settings.connection.verify_peer = settings.connection.verify_host_name = false;
   if (o.verbose) settings.on_connect = [](const connection_event& e) { print_connected(stderr, e); };
+  if (o.retry > 0 && !o.silent)
+    settings.on_timings = [&o](const request_timings& t) {
+      if (t.retrying) warn_of_retry(t, o.retry);
+    };
   pool connections(io.get_executor(), std::move(settings));
 
   bool all_to_files = true;

@@ -112,3 +112,10 @@ TEST_CASE("options: defaults as curl's") {
   CHECK_FALSE(r.opts.insecure);
   CHECK(r.opts.outputs.empty());
 }
+
+TEST_CASE("options: --retry takes a count") {
+  CHECK(parse_command_line({"--retry", "3", "http://a/"}).opts.retry == 3);
+  CHECK(parse_command_line({"http://a/"}).opts.retry == 0);
+  CHECK_FALSE(parse_command_line({"--retry", "x", "http://a/"}).error.empty());
+  CHECK_FALSE(parse_command_line({"--retry=-1", "http://a/"}).error.empty());
+}

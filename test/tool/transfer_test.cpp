@@ -286,6 +286,38 @@ TEST_CASE("transfer: -w values from what the server did") {
 // Exit codes, each from a server (or a file) that causes it
 // ============================================================================
 
+TEST_CASE("transfer: --retry sends again after a transient status, as Retry-After says, and warns") {
+  const std::string busy = "HTTP/1.1 503 Busy\r\nRetry-After: 0\r\nContent-Length: 4\r\n\r\nbusy";
+  script_server server;
+  server.on_connection({step::read_request(), step::send(busy), step::read_request(), step::send(with_length("done")),
+                        step::expect_close()});
+  const auto r = httpc_tool({"--retry", "2", "-d", "a=1", url_of(server)});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "done");
+  CHECK(r.err.find("Will retry in 0 seconds. 2 retries left.") != std::string::npos);
+  REQUIRE(server.wait_for_requests(2, 2s));
+  const auto requests = server.requests();
+  CHECK(requests[0] == requests[1]);  // the POST again, as curl sends it
+  check_server(server);
+
+  // Without --retry the 503 is the answer; with -s no warning; the
+  // attempts run out: the last answer.
+  script_server once;
+  once.on_connection({step::read_request(), step::send(busy), step::expect_close()});
+  const auto plain = httpc_tool({url_of(once)});
+  CHECK(plain.exit_code == 0);
+  CHECK(plain.out == "busy");
+  check_server(once);
+  script_server twice;
+  twice.on_connection({step::read_request(), step::send(busy), step::read_request(), step::send(busy),
+                       step::expect_close()});
+  const auto quiet = httpc_tool({"-s", "--retry", "1", "-w", "%{http_code}", url_of(twice)});
+  CHECK(quiet.exit_code == 0);
+  CHECK(quiet.out == "busy503");
+  CHECK(quiet.err.empty());
+  check_server(twice);
+}
+
 TEST_CASE("exit 3: a malformed URL; 6: a name that does not resolve; 7: a closed port") {
   const auto bad = httpc_tool({"http://exa mple/"});
   CHECK(bad.exit_code == 3);
