@@ -8,6 +8,7 @@
 #include <iostream>
 #include <iterator>
 
+#include <httpc/parser.hpp>
 #include <httpc/url.hpp>
 
 #ifndef HTTPC_VERSION
@@ -17,16 +18,8 @@
 namespace httpc::tool {
 namespace {
 
-bool same_name(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
-
 void erase_field(Headers& headers, std::string_view name) {
-  std::erase_if(headers, [&](const auto& field) { return same_name(field.first, name); });
+  std::erase_if(headers, [&](const auto& field) { return iequals(field.first, name); });
 }
 
 // -H: "Name: value" sets (replacing the tool's own), "Name:" removes,
