@@ -1,0 +1,66 @@
+// zstd over libzstd's streaming decoder, its window held to 8 MiB: RFC 9659
+// lets an HTTP decoder refuse more, and memory stays bounded.
+
+#include <zstd.h>
+
+#include <new>
+
+#include "httpc/error.hpp"
+#include "stage.hpp"
+
+namespace httpc::detail {
+namespace {
+
+constexpr int max_window_log = 23;  // 8 MiB
+
+class zstd_stage final : public decoding_stage {
+ public:
+  zstd_stage() : stream_(ZSTD_createDStream()) {
+    if (stream_ == nullptr) throw std::bad_alloc();
+    ZSTD_DCtx_setParameter(stream_, ZSTD_d_windowLogMax, max_window_log);
+  }
+  ~zstd_stage() override { ZSTD_freeDStream(stream_); }
+  zstd_stage(const zstd_stage&) = delete;
+  zstd_stage& operator=(const zstd_stage&) = delete;
+
+  std::size_t run(std::string_view& input, std::span<char> output, bool end,
+                  std::error_code& ec) override {
+    if (output.empty()) return 0;
+    seen_ = seen_ || !input.empty();
+    ZSTD_outBuffer out{output.data(), output.size(), 0};
+    for (;;) {
+      // Frames one after another are one body, as zstd -dc reads them;
+      // bytes that start no frame are an error of the next call.
+      ZSTD_inBuffer in{input.data(), input.size(), 0};
+      const std::size_t before = out.pos;
+      const std::size_t result = ZSTD_decompressStream(stream_, &out, &in);
+      input.remove_prefix(in.pos);
+      if (ZSTD_isError(result)) {
+        ec = error::bad_content_encoding;
+        break;
+      }
+      const bool progress = in.pos != 0 || out.pos != before;
+      // A call that moved nothing says only what the next frame would need.
+      if (progress) in_frame_ = result != 0;
+      // With room left in the output, everything decodable was flushed.
+      if (out.pos == out.size || input.empty()) break;
+      if (!progress) {
+        ec = error::bad_content_encoding;  // never loop without progress
+        break;
+      }
+    }
+    if (!ec && end && out.pos < out.size && seen_ && in_frame_) ec = error::bad_content_encoding;
+    return out.pos;
+  }
+
+ private:
+  ZSTD_DStream* stream_;
+  bool in_frame_ = false;  // a frame started and not finished
+  bool seen_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<decoding_stage> make_zstd_stage() { return std::make_unique<zstd_stage>(); }
+
+}  // namespace httpc::detail
