@@ -38,6 +38,10 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
     if (!find_header(spec.headers, "Authorization"))
       spec.headers.emplace_back("Authorization", basic_authorization(spec.target.user, spec.target.password));
   }
+  // Decoding asked for: say which codings, unless the caller did.
+  const codings decode = spec.options.decode.value_or(options.decode) & available_codings();
+  if (decode != codings::none && !find_header(spec.headers, "Accept-Encoding"))
+    spec.headers.emplace_back("Accept-Encoding", accept_encoding(decode));
   std::shared_ptr<bool> pulled;  // for a streaming body only
   request_body body = watched(std::move(spec.body), pulled);
   url& current = spec.target;  // changed by redirects
@@ -52,6 +56,7 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
     x.options = &spec.options;
     x.defaults = &options.connection;
     x.stream = stream;
+    x.decode = decode;
     if constexpr (std::is_same_v<Response, buffered_response>) x.whole = &out;
     x.may_redirect = spec.options.follow_redirects && timings.redirects < spec.options.max_redirects;
     lease held;
@@ -111,6 +116,7 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
       out.head_ = std::move(x.head);
       out.final_url_ = current;
       out.body_ = std::move(x.response_body);
+      out.decoding_.decoder = std::move(x.decoder);
       out.lease_ = std::move(held);
       // Its body is read later, within the same total time.
       if (spec.options.total_timeout) out.deadline_ = start + *spec.options.total_timeout;

@@ -239,6 +239,7 @@ struct exchange {
   const connection_options* defaults = nullptr;  // the pool's, where options leave a timeout empty
   bool stream = false;
   bool may_redirect = false;
+  codings decode = codings::none;      // the codings to undo
   buffered_response* whole = nullptr;  // where a whole response goes (not a stream)
   // Out.
   std::error_code ec;
@@ -250,6 +251,7 @@ struct exchange {
   int status = 0;
   response_head head;          // a stream's, a redirect's
   any_response response_body;  // a stream's
+  content_decoder decoder;     // a stream's, when its body is decoded
 };
 
 /// Sends the request on the slot's connection (connecting it first when
