@@ -218,6 +218,14 @@ TEST_CASE("zstd: truncated, corrupt, trailing bytes, a window over 8 MiB fail") 
   CHECK(decode_whole("zstd", coded + "x").ec == httpc::error::bad_content_encoding);
   CHECK(decode_whole("zstd", coded + std::string(8, '\0')).ec == httpc::error::bad_content_encoding);
   CHECK(decode_whole("zstd", "\x28\xb5\x2f\xfd garbage"sv).ec == httpc::error::bad_content_encoding);
+  // A frame announcing 58 bytes and giving none (an empty last block),
+  // split anywhere and read through any buffer (the fuzzer's find).
+  std::string wrong_size = enc::zstd("", 1);
+  REQUIRE(wrong_size.size() == 9);
+  wrong_size[5] = '\x3a';
+  for (const std::size_t out_size : {std::size_t{1}, std::size_t{65536}})
+    for (std::size_t cut = 0; cut <= wrong_size.size(); ++cut)
+      CHECK(decode_pieces("zstd", wrong_size, {cut}, out_size).ec == httpc::error::bad_content_encoding);
 
   // A frame that asks for a 32 MiB window (its size unknown when it began).
   ZSTD_CCtx* c = ZSTD_createCCtx();
