@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <optional>
 
 #include "codings/stage.hpp"
 #include "httpc/error.hpp"
@@ -27,14 +28,15 @@ std::string_view trim(std::string_view s) noexcept {
   return s;
 }
 
-// The coding a name stands for; none for identity, all for an unknown name.
-codings coding_named(std::string_view name) noexcept {
+// The coding a name stands for: none for identity, nothing for a name
+// unknown.
+std::optional<codings> coding_named(std::string_view name) noexcept {
   if (iequals(name, "gzip") || iequals(name, "x-gzip")) return codings::gzip;
   if (iequals(name, "deflate")) return codings::deflate;
   if (iequals(name, "br")) return codings::br;
   if (iequals(name, "zstd")) return codings::zstd;
   if (iequals(name, "identity")) return codings::none;
-  return codings::all;
+  return std::nullopt;
 }
 
 std::unique_ptr<detail::decoding_stage> make_stage(codings coding) {
@@ -105,11 +107,10 @@ struct content_decoder::state {
       const std::string_view name = trim(value.substr(0, comma));
       value = comma == std::string_view::npos ? std::string_view{} : value.substr(comma + 1);
       if (name.empty()) continue;  // "a, , b" is a list of two (RFC 9110 §5.6.1)
-      const codings coding = coding_named(name);
+      const std::optional<codings> coding = coding_named(name);
       if (coding == codings::none) continue;
-      if (coding == codings::all || !contains(allowed & available_codings(), coding) || count == max_codings)
-        return false;
-      listed[count++] = coding;
+      if (!coding || !contains(allowed & available_codings(), *coding) || count == max_codings) return false;
+      listed[count++] = *coding;
     }
     return true;
   }
