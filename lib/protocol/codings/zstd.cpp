@@ -67,6 +67,7 @@ class zstd_stage final : public decoding_stage {
   // stops at a frame's end: what follows starts the next frame).
   void keep_header(std::string_view consumed) noexcept {
     const std::size_t n = std::min(consumed.size(), sizeof header_ - header_size_);
+    if (n == 0) return;  // (an empty view may have no address)
     std::memcpy(header_ + header_size_, consumed.data(), n);
     header_size_ += n;
   }
