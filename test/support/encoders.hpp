@@ -4,6 +4,7 @@
 // in (HTTPC_HAS_ZLIB, HTTPC_HAS_BROTLI, HTTPC_HAS_ZSTD).
 
 #include <cstddef>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <string_view>
