@@ -15,11 +15,11 @@
 /// bounded (deflate 32 KiB, brotli 16 MiB, zstd 8 MiB as RFC 9659 asks).
 
 #include <cstddef>       // std::size_t
-#include <memory>        // the decoder's state
 #include <span>          // output buffers
 #include <string>        // accept_encoding
 #include <string_view>   // input pieces, field values
 #include <system_error>  // std::error_code
+#include <utility>       // std::exchange, std::swap
 
 #include "httpc/parser.hpp"  // field_view
 
@@ -61,7 +61,7 @@ class content_decoder {
   /// More codings than this in one response is unsupported_content_encoding.
   static constexpr std::size_t max_codings = 4;
 
-  content_decoder() noexcept;
+  content_decoder() noexcept = default;
   /// From every `Content-Encoding` field of `fields` (comma lists and
   /// repeated fields, case-insensitive; `identity` ignored; `x-gzip` is
   /// gzip). A coding that is unknown or not in `allowed`:
@@ -69,9 +69,15 @@ class content_decoder {
   content_decoder(field_view fields, codings allowed, std::error_code& ec);
   /// From one Content-Encoding value, as above.
   content_decoder(std::string_view content_encoding, codings allowed, std::error_code& ec);
-  content_decoder(content_decoder&&) noexcept;
-  content_decoder& operator=(content_decoder&&) noexcept;
-  ~content_decoder();
+  // Inline, so that an inactive decoder costs its owner a pointer and no call.
+  content_decoder(content_decoder&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
+  content_decoder& operator=(content_decoder&& other) noexcept {
+    std::swap(state_, other.state_);
+    return *this;
+  }
+  ~content_decoder() {
+    if (state_ != nullptr) destroy(state_);
+  }
 
   /// Some coding is to be undone (none: pass the body as it is).
   bool active() const noexcept { return state_ != nullptr; }
@@ -90,7 +96,9 @@ class content_decoder {
   struct state;
 
  private:
-  std::unique_ptr<state> state_;
+  static void destroy(state* s) noexcept;
+
+  state* state_ = nullptr;  // owned; null: inactive
 };
 
 }  // namespace httpc

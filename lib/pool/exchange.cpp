@@ -62,6 +62,24 @@ asio::awaitable<std::error_code> decode_all(any_response& body, decoding_body& b
   }
 }
 
+// A whole body into `out`, decoded as its Content-Encoding says (or as it
+// came, for none or identity): in a frame of its own, so that a request
+// that does not decode pays nothing for it.
+asio::awaitable<std::error_code> decode_whole(any_response& body, codings allowed, std::size_t limit,
+                                              std::string& out) {
+  std::error_code ec;
+  decoding_body coded;
+  coded.decoder = content_decoder(body.fields(), allowed, ec);
+  if (ec) co_return ec;
+  if (!coded.decoder.active()) {
+    std::tie(ec, out) = co_await body.async_read_all(limit, use_error_codes);
+    co_return ec;
+  }
+  ec = co_await decode_all(body, coded, limit, out);
+  if (ec) out.clear();
+  co_return ec;
+}
+
 // Decoded bytes into `buffer`: some, or none at the end of the body.
 asio::awaitable<void> decode_some(any_response& body, decoding_body& b, asio::mutable_buffer buffer,
                                   std::size_t& n, std::error_code& ec) {
@@ -123,17 +141,16 @@ asio::awaitable<void> run_exchange(pooled_connection& slot, exchange& x) {
     co_await r.async_read_all(redirect_body_limit, use_error_codes);
     co_return;
   }
-  // A decoder when one is asked for and the body has one to undo; a
-  // response without a body (HEAD, 204, 304) needs none.
-  decoding_body coded;
-  if (x.decode != codings::none && !r.done()) {
-    coded.decoder = content_decoder(r.fields(), x.decode, x.ec);
-    if (x.ec) co_return;
-  }
+  // Decoding asked for, and a body to decode: a response without one
+  // (HEAD, 204, 304) needs no decoder, whatever its Content-Encoding.
+  const bool decode = x.decode != codings::none && !r.done();
   if (x.stream) {
+    if (decode) {
+      x.decoder = content_decoder(r.fields(), x.decode, x.ec);
+      if (x.ec) co_return;
+    }
     x.head = r.owned_head();
     x.response_body = std::move(r);
-    x.decoder = std::move(coded.decoder);
     co_return;
   }
   // A whole response goes straight into the result: its head from the
@@ -143,9 +160,8 @@ asio::awaitable<void> run_exchange(pooled_connection& slot, exchange& x) {
   whole.reason = r.reason();
   whole.version = r.version();
   whole.headers = to_headers(r.fields());
-  if (coded.decoder.active()) {
-    x.ec = co_await decode_all(r, coded, x.options->body_limit, whole.body);
-    if (x.ec) whole.body.clear();
+  if (decode) {
+    x.ec = co_await decode_whole(r, x.decode, x.options->body_limit, whole.body);
     co_return;
   }
   std::tie(x.ec, whole.body) = co_await r.async_read_all(x.options->body_limit, use_error_codes);

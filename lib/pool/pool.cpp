@@ -39,9 +39,12 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
       spec.headers.emplace_back("Authorization", basic_authorization(spec.target.user, spec.target.password));
   }
   // Decoding asked for: say which codings, unless the caller did.
-  const codings decode = spec.options.decode.value_or(options.decode) & available_codings();
-  if (decode != codings::none && !find_header(spec.headers, "Accept-Encoding"))
-    spec.headers.emplace_back("Accept-Encoding", accept_encoding(decode));
+  codings decode = spec.options.decode.value_or(options.decode);
+  if (decode != codings::none) {
+    decode = decode & available_codings();
+    if (decode != codings::none && !find_header(spec.headers, "Accept-Encoding"))
+      spec.headers.emplace_back("Accept-Encoding", accept_encoding(decode));
+  }
   std::shared_ptr<bool> pulled;  // for a streaming body only
   request_body body = watched(std::move(spec.body), pulled);
   url& current = spec.target;  // changed by redirects

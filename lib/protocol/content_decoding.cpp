@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <memory>
 #include <optional>
 
 #include "codings/stage.hpp"
@@ -151,10 +152,7 @@ struct content_decoder::state {
   }
 };
 
-content_decoder::content_decoder() noexcept = default;
-content_decoder::content_decoder(content_decoder&&) noexcept = default;
-content_decoder& content_decoder::operator=(content_decoder&&) noexcept = default;
-content_decoder::~content_decoder() = default;
+void content_decoder::destroy(state* s) noexcept { delete s; }
 
 content_decoder::content_decoder(field_view fields, codings allowed, std::error_code& ec) {
   auto s = std::make_unique<state>();
@@ -167,7 +165,7 @@ content_decoder::content_decoder(field_view fields, codings allowed, std::error_
   }
   if (s->count == 0) return;  // none, or identity only
   s->build();
-  state_ = std::move(s);
+  state_ = s.release();
 }
 
 content_decoder::content_decoder(std::string_view content_encoding, codings allowed, std::error_code& ec) {
@@ -178,7 +176,7 @@ content_decoder::content_decoder(std::string_view content_encoding, codings allo
   }
   if (s->count == 0) return;
   s->build();
-  state_ = std::move(s);
+  state_ = s.release();
 }
 
 std::size_t content_decoder::decode(std::string_view& input, std::span<char> output, bool end,
