@@ -48,6 +48,9 @@ enum class error {
   // Limits on what a server may make the client do.
   too_many_interim_responses, ///< more 1xx responses than the limit (HTTPException)
   insecure_redirect,          ///< a redirect from https to http, not allowed (HTTPException)
+  // Content codings (the pool's decoding; the facade never decodes).
+  unsupported_content_encoding, ///< a Content-Encoding unknown or not enabled (HTTPException)
+  bad_content_encoding,       ///< a corrupt or truncated coded body, or bytes past its end (HTTPException)
 };
 
 /// The category, named "httpc".

@@ -56,6 +56,7 @@
 
 #include "httpc/any_connection.hpp"
 #include "httpc/connection.hpp"
+#include "httpc/content_decoding.hpp"
 #include "httpc/fields.hpp"
 #include "httpc/response_head.hpp"
 #include "httpc/url.hpp"
@@ -152,6 +153,14 @@ struct pool_options {
   /// request, on the thread of that request's exchange (a tool's verbose
   /// output).
   std::function<void(const connection_event&)> on_connect;
+  /// Content codings to ask for and undo (those of available_codings()):
+  /// `Accept-Encoding` lists them unless the request has one, and a body
+  /// whose Content-Encoding uses them is handed out decoded; one that uses
+  /// another is error::unsupported_content_encoding, a corrupt or truncated
+  /// one error::bad_content_encoding. The head stays as received
+  /// (Content-Encoding, Content-Length of the coded bytes). None by
+  /// default: the body's bytes as they came.
+  codings decode = codings::none;
 };
 
 /// Settings of one request. A timeout left empty is the pool's
@@ -164,7 +173,9 @@ struct request_options {
   /// body: read by async_request, or through the streaming_response of
   /// async_stream (its reads then end with std::errc::timed_out).
   std::optional<std::chrono::milliseconds> total_timeout;
-  /// async_request: a larger body is error::body_too_large.
+  /// async_request: a larger body is error::body_too_large. Decoded bytes
+  /// when the body is decoded: a small body that decodes to a large one
+  /// stops at the limit.
   std::size_t body_limit = 64 * 1024 * 1024;
   /// Follow 301, 302, 303 and 307, 308. A 303 (but to HEAD), or a 301 or
   /// 302 to POST, becomes a GET without the body and without the fields that
@@ -199,6 +210,9 @@ struct request_options {
   /// async_stream: once the head was read), without `method` and `target`,
   /// which are the operation's own. Valid until the request completes.
   request_timings* timings = nullptr;
+  /// The content codings to ask for and undo for this request, instead of
+  /// pool_options::decode (codings::none: the body as it came).
+  std::optional<codings> decode;
 };
 
 /// Counts a service can export.
@@ -247,6 +261,15 @@ struct request_spec {
   request_options options;
 };
 
+/// A body being decoded: the decoder, the piece of the connection's
+/// receive buffer it has not consumed yet (valid until the next read from
+/// the connection), and whether the coded body ended.
+struct decoding_body {
+  content_decoder decoder;
+  std::string_view undecoded;
+  bool ended = false;
+};
+
 /// What a request may name: URL text, or a parsed url.
 template <class T>
 concept request_target = std::convertible_to<const T&, std::string_view> || std::same_as<T, url>;
@@ -291,13 +314,15 @@ class streaming_response {
   /// The whole body was read (the connection is back in the pool).
   bool done() const noexcept { return done_; }
 
-  /// Reads body bytes into `buffer`: at most its size, 0 at the end. Past
-  /// the request's total_timeout: std::errc::timed_out, the connection closed.
+  /// Reads body bytes into `buffer`: at most its size, 0 at the end;
+  /// decoded when the request asked for decoding. Past the request's
+  /// total_timeout: std::errc::timed_out, the connection closed.
   template <class CompletionToken = asio::use_awaitable_t<>>
   auto async_read_some(asio::mutable_buffer buffer, CompletionToken&& token = {}) {
     return detail::complete(executor_, read_some_op(buffer), std::forward<CompletionToken>(token));
   }
-  /// The rest of the body; more than `limit` bytes is error::body_too_large.
+  /// The rest of the body; more than `limit` bytes (decoded ones, when
+  /// decoding) is error::body_too_large.
   template <class CompletionToken = asio::use_awaitable_t<>>
   auto async_read_all(std::size_t limit = std::numeric_limits<std::size_t>::max(),
                       CompletionToken&& token = {}) {
@@ -317,6 +342,7 @@ class streaming_response {
   std::error_code failure_;  // a read failed: the connection is gone
   std::optional<std::chrono::steady_clock::time_point> deadline_;  // the request's total_timeout
   any_response body_;
+  detail::decoding_body decoding_;  // its decoder inactive: the body as it came
   detail::lease lease_;  // the connection that body_ reads from
 };
 

@@ -91,6 +91,8 @@ void detail::throw_error(std::error_code ec, failure_context context) {
         throw HTTPException(message);
       case error::too_many_interim_responses:
       case error::insecure_redirect:
+      case error::unsupported_content_encoding:
+      case error::bad_content_encoding:
         throw HTTPException(message);
     }
   }

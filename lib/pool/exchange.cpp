@@ -6,6 +6,9 @@
 #include <asio/strand.hpp>
 #include <asio/this_coro.hpp>
 
+#include <algorithm>
+#include <limits>
+
 #include "pool_internal.hpp"
 
 namespace httpc::detail {
@@ -18,6 +21,81 @@ constexpr std::size_t redirect_body_limit = 64 * 1024;
 template <class T>
 std::optional<T> either(const std::optional<T>& wanted, const std::optional<T>& otherwise) {
   return wanted ? wanted : otherwise;
+}
+
+// The next coded piece, a view of the connection's receive buffer: the
+// decoder reads it there, so no byte is copied before it is decoded.
+asio::awaitable<std::error_code> next_coded(any_response& body, decoding_body& b) {
+  auto [ec, piece] = co_await body.async_next(use_error_codes);
+  b.undecoded = piece;
+  b.ended = !ec && piece.empty();
+  co_return ec;
+}
+
+// The rest of a coded body decoded into `out`, at most `limit` bytes of it:
+// `out` grows with the decoded bytes, at most doubling, never past the
+// limit, so a bomb ends in body_too_large with bounded memory.
+asio::awaitable<std::error_code> decode_all(any_response& body, decoding_body& b, std::size_t limit,
+                                            std::string& out) {
+  constexpr std::size_t first_step = 16 * 1024;
+  std::size_t got = 0;
+  for (;;) {
+    if (b.undecoded.empty() && !b.ended) {
+      if (const std::error_code ec = co_await next_coded(body, b)) co_return ec;
+    }
+    if (got == out.size() && got < limit) out.resize(std::min(limit, std::max(first_step, got * 2)));
+    // At the limit, one byte more says whether the body goes past it.
+    char past_limit = 0;
+    const bool full = got == out.size();
+    const std::span<char> room = full ? std::span<char>(&past_limit, 1)
+                                      : std::span<char>(out.data() + got, out.size() - got);
+    std::error_code ec;
+    const std::size_t n = b.decoder.decode(b.undecoded, room, b.ended, ec);
+    if (ec) co_return ec;
+    if (full && n != 0) co_return make_error_code(error::body_too_large);
+    got += full ? 0 : n;
+    // With the body's end, room left means the decoder is done.
+    if (b.ended && n < room.size()) {
+      out.resize(got);
+      co_return std::error_code{};
+    }
+  }
+}
+
+// A whole body into `out`, decoded as its Content-Encoding says (or as it
+// came, for none or identity): in a frame of its own, so that a request
+// that does not decode pays nothing for it.
+asio::awaitable<std::error_code> decode_whole(any_response& body, codings allowed, std::size_t limit,
+                                              std::string& out) {
+  std::error_code ec;
+  decoding_body coded;
+  coded.decoder = content_decoder(body.fields(), allowed, ec);
+  if (ec) co_return ec;
+  if (!coded.decoder.active()) {
+    std::tie(ec, out) = co_await body.async_read_all(limit, use_error_codes);
+    co_return ec;
+  }
+  ec = co_await decode_all(body, coded, limit, out);
+  if (ec) out.clear();
+  co_return ec;
+}
+
+// Decoded bytes into `buffer`: some, or none at the end of the body.
+asio::awaitable<void> decode_some(any_response& body, decoding_body& b, asio::mutable_buffer buffer,
+                                  std::size_t& n, std::error_code& ec) {
+  for (;;) {
+    if (b.undecoded.empty() && !b.ended) {
+      ec = co_await next_coded(body, b);
+      if (ec) co_return;
+    }
+    n = b.decoder.decode(b.undecoded, {static_cast<char*>(buffer.data()), buffer.size()}, b.ended, ec);
+    if (ec || n != 0 || b.ended) co_return;
+  }
+}
+
+asio::awaitable<void> decode_all_on(any_response& body, decoding_body& b, std::size_t limit,
+                                    std::string& all, std::error_code& ec) {
+  ec = co_await decode_all(body, b, limit, all);
 }
 
 }  // namespace
@@ -89,7 +167,14 @@ asio::awaitable<void> run_exchange(pooled_connection& slot, exchange& x) {
     co_await r.async_read_all(redirect_body_limit, use_error_codes);
     co_return;
   }
+  // Decoding asked for, and a body to decode: a response without one
+  // (HEAD, 204, 304) needs no decoder, whatever its Content-Encoding.
+  const bool decode = x.decode != codings::none && !r.done();
   if (x.stream) {
+    if (decode) {
+      x.decoder = content_decoder(r.fields(), x.decode, x.ec);
+      if (x.ec) co_return;
+    }
     x.head = r.owned_head();
     x.response_body = std::move(r);
     co_return;
@@ -101,6 +186,10 @@ asio::awaitable<void> run_exchange(pooled_connection& slot, exchange& x) {
   whole.reason = r.reason();
   whole.version = r.version();
   whole.headers = to_headers(r.fields());
+  if (decode) {
+    x.ec = co_await decode_whole(r, x.decode, x.options->body_limit, whole.body);
+    co_return;
+  }
   std::tie(x.ec, whole.body) = co_await r.async_read_all(x.options->body_limit, use_error_codes);
 }
 
@@ -177,8 +266,11 @@ asio::awaitable<std::tuple<std::error_code, std::size_t>> streaming_response::re
   if (!lease_ || buffer.size() == 0) co_return std::tuple{failure_, std::size_t{0}};
   std::size_t n = 0;
   std::error_code ec;
-  const std::error_code run_error = co_await detail::read_within(
-      executor_, *lease_, detail::read_some_on(body_, buffer, n, ec), deadline_, ec);
+  asio::awaitable<void> read = decoding_.decoder.active()
+                                   ? detail::decode_some(body_, decoding_, buffer, n, ec)
+                                   : detail::read_some_on(body_, buffer, n, ec);
+  const std::error_code run_error =
+      co_await detail::read_within(executor_, *lease_, std::move(read), deadline_, ec);
   if (run_error && !ec) ec = run_error;
   if (ec || n == 0) finish(ec);
   co_return std::tuple{ec, n};
@@ -189,8 +281,11 @@ asio::awaitable<std::tuple<std::error_code, std::string>> streaming_response::re
   if (!lease_) co_return std::tuple{failure_, std::string{}};
   std::string all;
   std::error_code ec;
-  const std::error_code run_error = co_await detail::read_within(
-      executor_, *lease_, detail::read_all_on(body_, limit, all, ec), deadline_, ec);
+  asio::awaitable<void> read = decoding_.decoder.active()
+                                   ? detail::decode_all_on(body_, decoding_, limit, all, ec)
+                                   : detail::read_all_on(body_, limit, all, ec);
+  const std::error_code run_error =
+      co_await detail::read_within(executor_, *lease_, std::move(read), deadline_, ec);
   if (run_error && !ec) ec = run_error;
   finish(ec);
   if (ec) all.clear();

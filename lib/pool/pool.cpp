@@ -62,6 +62,13 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
     if (!find_header(spec.headers, "Authorization"))
       spec.headers.emplace_back("Authorization", basic_authorization(spec.target.user, spec.target.password));
   }
+  // Decoding asked for: say which codings, unless the caller did.
+  codings decode = spec.options.decode.value_or(options.decode);
+  if (decode != codings::none) {
+    decode = decode & available_codings();
+    if (decode != codings::none && !find_header(spec.headers, "Accept-Encoding"))
+      spec.headers.emplace_back("Accept-Encoding", accept_encoding(decode));
+  }
   std::shared_ptr<bool> pulled;  // for a streaming body only
   request_body body = watched(std::move(spec.body), pulled);
   url& current = spec.target;  // changed by redirects
@@ -79,6 +86,7 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
     x.stream = stream;
     x.timed = options.on_timings || spec.options.timings;
     x.on_connect = &options.on_connect;
+    x.decode = decode;
     if constexpr (std::is_same_v<Response, buffered_response>) x.whole = &out;
     x.may_redirect = spec.options.follow_redirects && timings.redirects < spec.options.max_redirects;
     x.attempt = timings.attempt;
@@ -155,6 +163,7 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
       out.final_url_ = std::move(current);
       timings.target = &out.final_url_;
       out.body_ = std::move(x.response_body);
+      out.decoding_.decoder = std::move(x.decoder);
       out.lease_ = std::move(held);
       // Its body is read later, within the same total time.
       if (spec.options.total_timeout) out.deadline_ = start + *spec.options.total_timeout;

@@ -243,6 +243,7 @@ struct exchange {
   // The retry policy may take a transient status: its attempt number.
   const retry_policy* retry = nullptr;
   unsigned attempt = 1;
+  codings decode = codings::none;      // the codings to undo
   buffered_response* whole = nullptr;  // where a whole response goes (not a stream)
   const std::function<void(const connection_event&)>* on_connect = nullptr;  // the pool's
   // Out.
@@ -257,6 +258,7 @@ struct exchange {
   int status = 0;
   response_head head;          // a stream's, a redirect's
   any_response response_body;  // a stream's
+  content_decoder decoder;     // a stream's, when its body is decoded
 };
 
 /// Sends the request on the slot's connection (connecting it first when

@@ -40,6 +40,8 @@ class category final : public std::error_category {
         return "Content-Length that disagrees with the body, or beside Transfer-Encoding";
       case error::too_many_interim_responses: return "too many interim (1xx) responses";
       case error::insecure_redirect: return "redirect from https to http refused";
+      case error::unsupported_content_encoding: return "unsupported content encoding";
+      case error::bad_content_encoding: return "corrupt or truncated content encoding";
     }
     return "unknown httpc error";
   }

@@ -202,7 +202,8 @@ std::error_code plan_start(const request_head& head, bool caller_host, bool call
       plan.host_value = host_authority(head.host, head.port, head.tls);
     }
   }
-  // Only identity: the library decodes no content coding.
+  // Only identity: the bytes as sent. The pool, when it decodes, gives the
+  // field itself (content_decoding.hpp).
   plan.accept_encoding = !head.skip_accept_encoding && !caller_accept_encoding;
   return {};
 }

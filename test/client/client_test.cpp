@@ -694,6 +694,8 @@ TEST_CASE("every httpc::error maps to its exception") {
   CHECK(thrown(error::invalid_request_framing) == "invalid_argument");
   CHECK(thrown(error::too_many_interim_responses) == "HTTPException");
   CHECK(thrown(error::insecure_redirect) == "HTTPException");
+  CHECK(thrown(error::unsupported_content_encoding) == "HTTPException");
+  CHECK(thrown(error::bad_content_encoding) == "HTTPException");
 
   // Other categories keep their code.
   try {

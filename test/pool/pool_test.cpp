@@ -17,6 +17,7 @@
 
 #include "support/allocation_counter.hpp"
 #include "support/coroutines.hpp"
+#include "support/encoders.hpp"
 #include "support/nginx.hpp"
 #include "support/script_server.hpp"
 
@@ -26,6 +27,7 @@
 
 #include <asio/detached.hpp>
 #include <asio/executor_work_guard.hpp>
+#include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/deferred.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/io_context.hpp>
@@ -1027,6 +1029,286 @@ TEST_CASE("release: a body over the limit is body_too_large, and its connection 
   });
   check_server(server, 2);
 }
+
+// ============================================================================
+// Content decoding
+// ============================================================================
+
+#if HTTPC_HAS_ZLIB && HTTPC_HAS_BROTLI && HTTPC_HAS_ZSTD
+namespace {
+
+std::string coded(std::string_view codings, std::string_view body, std::string_view framing = "length") {
+  std::string head = "HTTP/1.1 200 OK\r\nContent-Encoding: " + std::string(codings) + "\r\n";
+  if (framing == "chunked") {
+    std::string chunks;
+    for (std::size_t at = 0; at < body.size(); at += 100) {
+      const std::string_view piece = body.substr(at, 100);
+      char size[16];
+      std::snprintf(size, sizeof size, "%zx\r\n", piece.size());
+      chunks += size + std::string(piece) + "\r\n";
+    }
+    return head + "Transfer-Encoding: chunked\r\n\r\n" + chunks + "0\r\n\r\n";
+  }
+  return head + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
+}
+
+bool has_line(std::string_view request, std::string_view line) {
+  return request.find("\r\n" + std::string(line) + "\r\n") != std::string_view::npos;
+}
+
+// A streaming body read `size` bytes at a time.
+asio::awaitable<std::string> read_in_pieces(httpc::streaming_response& s, std::size_t size) {
+  std::string body;
+  std::vector<char> piece(size);
+  for (int i = 0; i < 100000; ++i) {
+    const auto n = co_await s.async_read_some(asio::buffer(piece));
+    if (n == 0) break;
+    body.append(piece.data(), n);
+  }
+  co_return body;
+}
+
+}  // namespace
+
+TEST_CASE("decoding: off by default; the body as it came, Accept-Encoding: identity") {
+  const std::string coded_body = test_encoders::gzip("plain text");
+  script_server server;
+  server.on_connection({step::read_request(), step::send(coded("gzip", coded_body)), step::expect_close()});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor);
+    const auto r = co_await pool.async_request("GET", url_of(server, "/"));
+    CHECK(r.body == coded_body);
+  });
+  check_server(server, 1);
+  CHECK(has_line(server.requests().at(0), "Accept-Encoding: identity"));
+}
+
+TEST_CASE("decoding: each coding and a stack, buffered and streamed, split anywhere; the head as received") {
+  namespace enc = test_encoders;
+  const std::string text = enc::sample_text(20000);
+  const std::string gz = enc::gzip(text);
+  const std::string stacked = enc::zstd(enc::brotli(enc::gzip(text)));
+  script_server server;
+  server.on_connection({
+      step::read_request(), step::send_pieces_of(coded("gzip", gz), 37, 1ms),
+      step::read_request(), step::send(coded("x-gzip", gz, "chunked")),
+      step::read_request(), step::send(coded("deflate", enc::raw_deflate(text))),
+      step::read_request(), step::send(coded("br", enc::brotli(text), "chunked")),
+      step::read_request(), step::send(coded("zstd", enc::zstd(text))),
+      step::read_request(), step::send_pieces_of(coded("gzip, br, zstd", stacked, "chunked"), 501, 1ms),
+      step::read_request(), step::send(coded("gzip", gz, "chunked")),
+      step::read_request(), step::send_pieces_of(coded("identity", text), 999, 0ms),
+      step::expect_close()});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool_options options;
+    options.decode = httpc::codings::all;
+    httpc::pool pool(co_await asio::this_coro::executor, options);
+    for (int i = 0; i < 5; ++i) {
+      CAPTURE(i);
+      const auto r = co_await pool.async_request("GET", url_of(server, "/"));
+      CHECK(r.body == text);
+      CHECK(r.header("Content-Encoding").has_value());  // the head stays as received
+    }
+    auto s = co_await pool.async_stream("GET", url_of(server, "/"));
+    CHECK(s.header("Content-Encoding") == std::optional<std::string_view>("gzip, br, zstd"));
+    const std::string streamed = co_await read_in_pieces(s, 7);
+    CHECK(streamed == text);
+    CHECK(s.done());
+    auto all = co_await pool.async_stream("GET", url_of(server, "/"));
+    const std::string first = co_await read_in_pieces(all, 0);  // nothing read
+    CHECK(first.empty());
+    std::array<char, 10> some{};
+    const auto n = co_await all.async_read_some(asio::buffer(some));
+    CHECK(std::string_view(some.data(), n) == std::string_view(text).substr(0, n));
+    const std::string rest = co_await all.async_read_all();
+    CHECK(std::string(some.data(), n) + rest == text);
+    CHECK(all.done());
+    const auto identity = co_await pool.async_request("GET", url_of(server, "/"));
+    CHECK(identity.body == text);
+    CHECK(pool.stats().idle == 1);  // kept alive throughout
+  });
+  check_server(server, 1);
+  for (const auto& request : server.requests())
+    CHECK(has_line(request, "Accept-Encoding: gzip, deflate, br, zstd"));
+}
+
+TEST_CASE("decoding: a request's setting replaces the pool's; a caller's Accept-Encoding is kept") {
+  const std::string gz = test_encoders::gzip("hello");
+  script_server server;
+  server.on_connection({step::read_request(), step::send(coded("gzip", gz)),
+                        step::read_request(), step::send(coded("gzip", gz)),
+                        step::read_request(), step::send(coded("gzip", gz)), step::expect_close()});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool_options options;
+    options.decode = httpc::codings::all;
+    httpc::pool pool(co_await asio::this_coro::executor, options);
+    httpc::request_options gzip_only;
+    gzip_only.decode = httpc::codings::gzip;
+    const auto a = co_await pool.async_request("GET", url_of(server, "/"), {}, {}, gzip_only);
+    CHECK(a.body == "hello");
+    const httpc::Headers own{{"accept-encoding", "gzip;q=1, br;q=0.5"}};
+    const auto b = co_await pool.async_request("GET", url_of(server, "/"), {}, own);
+    CHECK(b.body == "hello");
+    httpc::request_options raw;
+    raw.decode = httpc::codings::none;
+    const auto c = co_await pool.async_request("GET", url_of(server, "/"), {}, {}, raw);
+    CHECK(c.body == gz);
+  });
+  check_server(server, 1);
+  const auto requests = server.requests();
+  REQUIRE(requests.size() == 3);
+  CHECK(has_line(requests[0], "Accept-Encoding: gzip"));
+  CHECK(has_line(requests[1], "accept-encoding: gzip;q=1, br;q=0.5"));
+  CHECK(requests[1].find("Accept-Encoding") == std::string::npos);
+  CHECK(has_line(requests[2], "Accept-Encoding: identity"));
+}
+
+TEST_CASE("decoding: unknown or not enabled codings, corrupt and truncated streams fail") {
+  namespace enc = test_encoders;
+  const std::string text = enc::sample_text(5000);
+  const std::string gz = enc::gzip(text);
+  std::string corrupt = gz;
+  corrupt[corrupt.size() / 2] ^= 0x55;
+  const std::vector<std::string> responses{
+      coded("compress", "whatever"),                      // unknown
+      coded("br", enc::brotli(text)),                     // not enabled
+      coded("gzip", corrupt),                             // corrupt
+      coded("gzip", gz.substr(0, gz.size() - 5)),         // truncated, well framed
+      coded("gzip", gz + "trailing garbage"),             // bytes after the stream
+      coded("gzip, zstd", enc::zstd("not gzip at all")),  // an inner coding corrupt
+  };
+  script_server server;
+  // A pool per response, closed after it: whether the connection was kept
+  // (the body's framing was whole) does not change what the server sees.
+  for (const auto& response : responses)
+    server.on_connection({step::read_request(), step::send(response), step::expect_close()});
+  std::vector<std::error_code> errors;
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool_options options;
+    options.decode = httpc::codings::gzip | httpc::codings::deflate | httpc::codings::zstd;
+    for (std::size_t i = 0; i < responses.size(); ++i) {
+      httpc::pool pool(co_await asio::this_coro::executor, options);
+      for (const bool stream : {false, true}) {
+        if (stream != (i % 2 == 1)) continue;
+        if (!stream) {
+          errors.push_back(co_await error_of(pool.async_request("GET", url_of(server, "/"))));
+          continue;
+        }
+        // Streamed: a refused coding fails the request; a corrupt one a read.
+        auto [ec, s] = co_await pool.async_stream("GET", url_of(server, "/"), {}, {}, {},
+                                                  asio::experimental::as_tuple(asio::use_awaitable));
+        std::vector<char> buffer(100);
+        for (int reads = 0; reads < 1000 && !ec; ++reads) {
+          std::size_t n = 0;
+          std::tie(ec, n) = co_await s.async_read_some(asio::buffer(buffer),
+                                                       asio::experimental::as_tuple(asio::use_awaitable));
+          if (n == 0) break;
+        }
+        errors.push_back(ec);
+      }
+    }
+  });
+  check_server(server, responses.size());
+  REQUIRE(errors.size() == 6);
+  CHECK(errors[0] == httpc::error::unsupported_content_encoding);
+  CHECK(errors[1] == httpc::error::unsupported_content_encoding);
+  CHECK(errors[2] == httpc::error::bad_content_encoding);
+  CHECK(errors[3] == httpc::error::bad_content_encoding);
+  CHECK(errors[4] == httpc::error::bad_content_encoding);
+  CHECK(errors[5] == httpc::error::bad_content_encoding);
+}
+
+TEST_CASE("decoding: HEAD, 204, 304 and empty bodies with a Content-Encoding are no error") {
+  script_server server;
+  server.on_connection({
+      step::read_request(), step::send("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 30\r\n\r\n"),
+      step::read_request(), step::send("HTTP/1.1 204 No Content\r\nContent-Encoding: br\r\n\r\n"),
+      step::read_request(), step::send("HTTP/1.1 304 Not Modified\r\nContent-Encoding: compress\r\n\r\n"),
+      step::read_request(), step::send("HTTP/1.1 200 OK\r\nContent-Encoding: zstd\r\nContent-Length: 0\r\n\r\n"),
+      step::read_request(), step::send("HTTP/1.1 200 OK\r\nContent-Encoding: gzip, br\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+      step::expect_close()});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool_options options;
+    options.decode = httpc::codings::all;
+    httpc::pool pool(co_await asio::this_coro::executor, options);
+    const auto head = co_await pool.async_request("HEAD", url_of(server, "/"));
+    CHECK(head.body.empty());
+    const auto no_content = co_await pool.async_request("GET", url_of(server, "/"));
+    CHECK(no_content.status == 204);
+    auto not_modified = co_await pool.async_stream("GET", url_of(server, "/"));
+    CHECK(not_modified.done());
+    const auto empty = co_await pool.async_request("GET", url_of(server, "/"));
+    CHECK(empty.body.empty());
+    auto empty_chunked = co_await pool.async_stream("GET", url_of(server, "/"));
+    const std::string nothing = co_await empty_chunked.async_read_all();
+    CHECK(nothing.empty());
+    CHECK(empty_chunked.done());
+  });
+  check_server(server, 1);
+}
+
+TEST_CASE("decoding: a decompression bomb ends at body_limit, its memory bounded") {
+  // 32 MiB of zeros, gzip-coded to about 32 KiB: small enough that the
+  // server's socket takes it whole before the client closes.
+  const std::string bomb = test_encoders::gzip(std::string(32 << 20, '\0'), 9);
+  script_server server;
+  server.on_connection({step::read_request(), step::send(coded("gzip", bomb)), step::expect_close()});
+  server.on_connection({step::read_request(), step::send(coded("gzip", bomb, "chunked")), step::expect_close()});
+  std::size_t baseline = 0;
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool_options options;
+    options.decode = httpc::codings::gzip;
+    httpc::pool pool(co_await asio::this_coro::executor, options);
+    httpc::request_options limited;
+    limited.body_limit = 1 << 20;
+    baseline = httpc::test::allocation_counter::held;
+    httpc::test::allocation_counter::reset_peak();
+    const auto ec = co_await error_of(pool.async_request("GET", url_of(server, "/"), {}, {}, limited));
+    CHECK(ec == httpc::error::body_too_large);
+    auto s = co_await pool.async_stream("GET", url_of(server, "/"));
+    auto [read_error, body] = co_await s.async_read_all(2 << 20, asio::experimental::as_tuple(asio::use_awaitable));
+    CHECK(read_error == httpc::error::body_too_large);
+    CHECK(body.empty());
+  }, 20s);
+  const std::size_t grew = httpc::test::allocation_counter::peak_since(baseline);
+  MESSAGE("heap peak over the baseline: " << grew << " bytes");
+  CHECK(grew < 4 * 1024 * 1024);  // the 2 MiB limit, its string's last step, the decoder
+  check_server(server, 2);
+}
+
+TEST_CASE("nginx: gzip (and br when its module loads) decoded, buffered and streamed, byte-exact") {
+  namespace nginx = httpc::test;
+  const std::string base = "http://127.0.0.1:" + std::to_string(nginx::nginx_http_port());
+  const std::string text = nginx::nginx_file("text");
+  const std::string k64 = nginx::nginx_file("64k");
+  const std::string m16 = nginx::nginx_file("16m");
+  std::vector<std::string> prefixes{"/gzip/"};
+  if (nginx::nginx_has_brotli())
+    prefixes.push_back("/br/");
+  else
+    MESSAGE("nginx has no brotli filter module: br from nginx not tested");
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool_options options;
+    options.decode = httpc::available_codings();
+    httpc::pool pool(co_await asio::this_coro::executor, options);
+    for (const auto& prefix : prefixes) {
+      CAPTURE(prefix);
+      const auto r = co_await pool.async_request("GET", base + prefix + "text");
+      CHECK(r.header("Content-Encoding") == std::optional<std::string_view>(prefix == "/br/" ? "br" : "gzip"));
+      CHECK(r.body == text);
+      const auto small = co_await pool.async_request("GET", base + prefix + "small");
+      CHECK(small.body == nginx::nginx_small_body);
+      auto s = co_await pool.async_stream("GET", base + prefix + "64k");
+      const std::string streamed = co_await read_in_pieces(s, 1000);
+      CHECK(streamed == k64);
+      auto big = co_await pool.async_stream("GET", base + prefix + "16m");
+      const std::string whole = co_await big.async_read_all();
+      CHECK(whole == m16);
+    }
+    CHECK(pool.stats().open == 1);
+  }, 30s);
+}
+#endif
 
 // ============================================================================
 // Redirects, URLs, credentials

@@ -150,6 +150,10 @@ inline std::string test_client_cert() { return detail::nginx_setting("HTTPC_TEST
 /// The key (PEM) of test_client_cert().
 inline std::string test_client_key() { return detail::nginx_setting("HTTPC_TEST_CLIENT_KEY"); }
 
+/// Whether nginx loaded the brotli filter module: /br/<file> is then
+/// brotli-coded for a client that accepts br.
+inline bool nginx_has_brotli() { return detail::nginx_setting("HTTPC_NGINX_BROTLI") == "1"; }
+
 /// The bytes of a served file: nginx_file("64k") is the body of /64k.
 inline std::string nginx_file(std::string_view name) {
   const std::string path = nginx_root() + "/" + std::string(name);

@@ -5,7 +5,7 @@
 # The nginx server of CTest's `nginx` fixture (cmake/NginxFixture.cmake):
 # `start` is the fixture's setup test, `stop` its cleanup test. Everything
 # lives under DIR (build/<preset>/test/nginx); nothing outside it is read
-# or written, except the nginx binary and its echo module.
+# or written, except the nginx binary and its echo and brotli modules.
 #
 # start
 #   Stops an instance left behind by an earlier run in DIR, then makes
@@ -13,7 +13,8 @@
 #             127.0.0.1 and ::1, a client certificate it signs; a second,
 #             unrelated CA ("untrusted") and a server certificate it signs
 #     root/   small ("hello, httpc\n"), 64k and 16m (65536 and 16777216
-#             bytes of AES-128-CTR key stream: fixed, patternless content)
+#             bytes of AES-128-CTR key stream: fixed, patternless content),
+#             text (`seq 1 100000`: bytes that compress)
 #     nginx.conf, fixture.env
 #   and starts nginx (one worker, its own prefix, logs, pid and temp paths)
 #   on four loopback ports, also on [::1] when the machine has it:
@@ -73,11 +74,26 @@ key_stream() {
 make_root() {
   mkdir -p "$1"
   printf 'hello, httpc\n' >"$1/small"
+  seq 1 100000 >"$1/text"  # 588895 bytes that compress
   key_stream 65536 000102030405060708090a0b0c0d0e0f >"$1/64k"
   key_stream 16777216 f0e0d0c0b0a090807060504030201000 >"$1/16m"
 }
 
 # --- nginx configuration -----------------------------------------------------
+
+# brotli_location: the /br/ location, when the brotli filter loaded.
+brotli_location() {
+  if [[ -n $brotli_module ]]; then
+    cat <<EOF
+    location /br/ {
+      alias $dir/root/;
+      brotli on;
+      brotli_types *;
+      brotli_min_length 0;
+    }
+EOF
+  fi
+}
 
 # The locations every server has. Bodies that tests compare against are
 # spelled out in test/support/nginx.hpp too.
@@ -139,6 +155,16 @@ write_locations() {
       echo_request_body;
     }
 
+    # The same files gzip-coded for a client that accepts it (nginx's gzip
+    # filter, chunked), and brotli-coded when the filter module loaded.
+    location /gzip/ {
+      alias $dir/root/;
+      gzip on;
+      gzip_types *;
+      gzip_min_length 0;
+    }
+$(brotli_location)
+
     location = /status/204 { return 204; }
     location = /status/404 { return 404; }
     location = /status/500 { return 500; }
@@ -160,6 +186,7 @@ write_nginx_config() {
   {
     echo "# Written by test/support/nginx_fixture.sh; rewritten at each start."
     [[ -n $echo_module ]] && echo "load_module $echo_module;"
+    [[ -n $brotli_module ]] && echo "load_module $brotli_module;"
     nginx_main_context
     cat <<EOF
 
@@ -250,19 +277,41 @@ check_servers() {
 }
 
 find_echo_module() {
-  local version modules
+  local version
   version=$("$nginx" -V 2>&1) || die "$nginx -V failed: $version"
-  if [[ $version == *echo-nginx-module* ]]; then
-    echo_module=""  # built in
-    return
-  fi
   modules=/usr/lib/nginx/modules
   if [[ $version =~ --modules-path=([^ ]+) ]]; then
     modules=${BASH_REMATCH[1]}
   fi
+  if [[ $version == *echo-nginx-module* ]]; then
+    echo_module=""  # built in
+    return
+  fi
   echo_module=$modules/ngx_http_echo_module.so
   [[ -f $echo_module ]] || die "nginx's echo module is missing ($echo_module):" \
     "install Debian's libnginx-mod-http-echo (scripts/bootstrap does)"
+}
+
+# find_brotli_module: brotli_module is the brotli filter (Debian's
+# libnginx-mod-http-brotli-filter) when it is there and this nginx loads it
+# (a module built for another nginx does not), else empty: the /br/
+# location is then left out, and the tests that need it skip.
+find_brotli_module() {
+  brotli_module=$modules/ngx_http_brotli_filter_module.so
+  if [[ ! -f $brotli_module ]]; then
+    brotli_module=""
+    return
+  fi
+  printf 'load_module %s;\nerror_log %s/brotli-check.log;\nevents {}\nhttp { brotli on; }\n' \
+    "$brotli_module" "$dir" >"$dir/brotli-check.conf"
+  local args=(-t -q -p "$dir/" -c "$dir/brotli-check.conf")
+  if "$nginx" -h 2>&1 | grep -q -- '^ *-e '; then
+    args+=(-e "$dir/brotli-check.log")
+  fi
+  if ! "$nginx" "${args[@]}" </dev/null >/dev/null 2>&1; then
+    log "the brotli filter module does not load into $nginx; br from nginx is not tested"
+    brotli_module=""
+  fi
 }
 
 fixture_start() {
@@ -277,6 +326,7 @@ fixture_start() {
 
   make_pki "$dir/pki"
   make_root "$dir/root"
+  find_brotli_module
 
   ipv6=0
   if grep -qi '^0\{31\}1 ' /proc/net/if_inet6 2>/dev/null; then
@@ -300,6 +350,7 @@ HTTPC_NGINX_HTTPS_PORT=$https_port
 HTTPC_NGINX_MTLS_PORT=$mtls_port
 HTTPC_NGINX_UNTRUSTED_PORT=$untrusted_port
 HTTPC_NGINX_IPV6=$ipv6
+HTTPC_NGINX_BROTLI=$([[ -n $brotli_module ]] && echo 1 || echo 0)
 HTTPC_TEST_CA=$dir/pki/ca.pem
 HTTPC_TEST_UNTRUSTED_CA=$dir/pki/untrusted-ca.pem
 HTTPC_TEST_CLIENT_CERT=$dir/pki/client.pem
