@@ -25,6 +25,8 @@ exit_code exit_code_for(const std::error_code& ec) noexcept {
       case error::chunk_size_overflow:
         return partial_file;
       case error::unknown_transfer_encoding:
+      case error::unsupported_content_encoding:
+      case error::bad_content_encoding:
         return bad_content_encoding;
       default:
         return weird_reply;

@@ -53,6 +53,7 @@ const std::string bad_number = "expected a proper numerical parameter";
 const flag flags[] = {
     {0, "cacert", true, [](options& o, const std::string& v) { o.cacert = v; return std::string(); }},
     {0, "cert", true, [](options& o, const std::string& v) { o.cert = v; return std::string(); }},
+    {0, "compressed", false, [](options& o, const std::string&) { o.compressed = true; return std::string(); }},
     {0, "connect-timeout", true,
      [](options& o, const std::string& v) {
        o.connect_timeout = seconds(v);
@@ -243,6 +244,7 @@ const char* usage_text() {
          " -k, --insecure             do not verify the server's certificate\n"
          "     --cacert <file>        trust these CA certificates instead of the system's\n"
          "     --cert <file>          client certificate (PEM), --key <file> its key\n"
+         "     --compressed           ask for a compressed body (gzip, deflate, br, zstd), write it decoded\n"
          "     --connect-timeout <s>  limit on connecting (seconds, fractions allowed)\n"
          " -m, --max-time <s>         limit on the whole transfer\n"
          " -w, --write-out <format>   print %{variable}s after each transfer (@file: from a file)\n"

@@ -50,6 +50,7 @@ struct options {
   bool head = false, include = false, location = false, fail = false;
   bool silent = false, show_error = false, verbose = false, insecure = false;
   bool parallel = false;
+  bool compressed = false;  // --compressed: ask for the codings built in, hand out the body decoded
   bool help = false;  // -h: print usage_text() and stop
 };
 

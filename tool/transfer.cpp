@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 
+#include <httpc/content_decoding.hpp>
 #include <httpc/pool.hpp>
 
 #include "exit_code.hpp"
@@ -184,6 +185,7 @@ request_options options_for(const options& o, request_timings& t) {
                                       : static_cast<std::size_t>(o.max_redirs);
   ro.allow_insecure_redirects = true;  // curl -L follows https to http
   ro.basic_auth = true;                // user:password@ in the URL, as curl
+  if (o.compressed) ro.decode = available_codings();
   if (o.retry > 0) {
     // curl's waits: 1 s, doubled up to 10 minutes; a Retry-After honoured.
     // Like curl's, any method is sent again.

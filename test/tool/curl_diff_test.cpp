@@ -5,6 +5,7 @@
 // order), its body. Deliberate differences (docs/reference.md, "The httpc
 // tool") are left out: the User-Agent, Accept-Encoding and Expect fields,
 // the space after an empty field's colon, stderr's wording.
+#include "support/encoders.hpp"
 #include "support/process.hpp"
 #include "support/script_server.hpp"
 
@@ -167,6 +168,14 @@ TEST_CASE("curl side by side: the matrix") {
       {"malformed URL", {"-s", "http://exa mple/"}, {}},
       {"name that does not resolve", {"-s", "-w", "%{http_code}", "http://no-such-host.invalid/"}, {}},
       {"unknown option", {"--no-such-option", "{url}/"}, {}},
+#if HTTPC_HAS_ZLIB
+      {"--compressed, gzip", {"-s", "--compressed", "{url}/"},
+       ok(with_length(test_encoders::gzip(std::string(5000, 'g')), "Content-Encoding: gzip\r\n"))},
+      {"--compressed, deflate", {"-s", "--compressed", "{url}/"},
+       ok(with_length(test_encoders::zlib("deflated"), "Content-Encoding: deflate\r\n"))},
+      {"--compressed, corrupt", {"-s", "--compressed", "{url}/"},
+       ok(with_length("not gzip at all", "Content-Encoding: gzip\r\n"))},
+#endif
       {"HTTP/1.0 response", {"-si", "{url}/"},
        {{step::read_request(), step::send("HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nold"), step::close()}}},
   };

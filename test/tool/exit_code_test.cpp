@@ -42,6 +42,8 @@ TEST_CASE("exit codes: the table") {
   CHECK(exit_code_for(os(std::errc::connection_reset)) == receive_error);
   CHECK(exit_code_for(asio::error::eof) == receive_error);
   CHECK(exit_code_for(httpc::error::unknown_transfer_encoding) == bad_content_encoding);
+  CHECK(exit_code_for(httpc::error::unsupported_content_encoding) == bad_content_encoding);
+  CHECK(exit_code_for(httpc::error::bad_content_encoding) == bad_content_encoding);
   CHECK(exit_code_for(httpc::error::bad_status_line) == weird_reply);
   CHECK(exit_code_for(httpc::error::bad_header) == weird_reply);
 }

@@ -4,6 +4,7 @@
 // file) that makes it, -w values checked against what the server did,
 // uploads and multipart bodies checked by the server, the progress bar under
 // a pseudo-terminal.
+#include "support/encoders.hpp"
 #include "support/nginx.hpp"
 #include "support/process.hpp"
 #include "support/script_server.hpp"
@@ -317,6 +318,47 @@ TEST_CASE("transfer: --retry sends again after a transient status, as Retry-Afte
   CHECK(quiet.err.empty());
   check_server(twice);
 }
+
+#if HTTPC_HAS_ZLIB
+TEST_CASE("transfer: --compressed asks for the codings and writes the body decoded; 61 for a bad one") {
+  const std::string text = test_encoders::sample_text(100000);
+  const std::string coded = test_encoders::gzip(text);
+  script_server server;
+  server.on_connection({step::read_request(), step::send(with_length(coded, "Content-Encoding: gzip\r\n")),
+                        step::read_request(), step::send(with_length(coded, "Content-Encoding: gzip\r\n")),
+                        step::expect_close()});
+  const auto decoded = httpc_tool({"--compressed", url_of(server, "/a"), url_of(server, "/b")});
+  CHECK(decoded.exit_code == 0);
+  CHECK(decoded.out == text + text);
+  REQUIRE(server.wait_for_requests(2, 2s));
+  CHECK(server.requests()[0].find("Accept-Encoding: gzip, deflate") != std::string::npos);
+  check_server(server);
+
+  // Without it the bytes as they came.
+  script_server raw;
+  raw.on_connection({step::read_request(), step::send(with_length(coded, "Content-Encoding: gzip\r\n")),
+                     step::expect_close()});
+  const auto as_sent = httpc_tool({url_of(raw)});
+  CHECK(as_sent.exit_code == 0);
+  CHECK(as_sent.out == coded);
+  check_server(raw);
+
+  // A corrupt body, and a coding no one knows.
+  std::string corrupt = coded;
+  corrupt[corrupt.size() / 2] ^= 0x55;
+  script_server bad;
+  bad.on_connection({step::read_request(), step::send(with_length(corrupt, "Content-Encoding: gzip\r\n")),
+                     step::expect_close()});
+  bad.on_connection({step::read_request(), step::send(with_length("abc", "Content-Encoding: snappy\r\n")),
+                     step::expect_close()});
+  const auto broken = httpc_tool({"--compressed", url_of(bad)});
+  CHECK(broken.exit_code == 61);
+  CHECK(broken.err.find("httpc: (61) ") != std::string::npos);
+  const auto unknown = httpc_tool({"--compressed", url_of(bad)});
+  CHECK(unknown.exit_code == 61);
+  check_server(bad);
+}
+#endif
 
 TEST_CASE("exit 3: a malformed URL; 6: a name that does not resolve; 7: a closed port") {
   const auto bad = httpc_tool({"http://exa mple/"});
