@@ -251,16 +251,6 @@ struct lease_return {
 };
 using lease = std::unique_ptr<pooled_connection, lease_return>;
 
-/// One request as the operation keeps it: everything copied but the body bytes.
-struct request_spec {
-  std::string method;
-  url target;
-  std::error_code url_error;
-  request_body body;
-  Headers headers;
-  request_options options;
-};
-
 /// A body being decoded: the decoder, the piece of the connection's
 /// receive buffer it has not consumed yet (valid until the next read from
 /// the connection), and whether the coded body ended.
@@ -274,16 +264,30 @@ struct decoding_body {
 template <class T>
 concept request_target = std::convertible_to<const T&, std::string_view> || std::same_as<T, url>;
 
-request_spec make_request_spec(std::string_view method, std::string_view target, request_body body,
-                               const Headers& headers, request_options options);
-request_spec make_request_spec(std::string_view method, const url& target, request_body body,
-                               const Headers& headers, request_options options);
+/// One request's state (pool.cpp): what it asks for, its result, its
+/// timings; one block from Asio's recycling allocator, built in place by
+/// the public operation.
+template <class Response>
+struct request;
+template <class Response>
+struct request_delete {
+  void operator()(request<Response>* r) const noexcept;
+};
+template <class Response>
+using request_ptr = std::unique_ptr<request<Response>, request_delete<Response>>;
+
+template <class Response>
+request_ptr<Response> make_request(std::string_view method, std::string_view target, request_body body,
+                                   const Headers& headers, request_options options);
+template <class Response>
+request_ptr<Response> make_request(std::string_view method, const url& target, request_body body,
+                                   const Headers& headers, request_options options);
 
 /// One request through the pool, written once for both error policies
-/// (detail::complete_op); the spec built by the caller in place.
+/// (detail::complete_op).
 template <class Response, class Policy>
-asio::awaitable<typename Policy::template value_type<Response>> run_request(
-    std::shared_ptr<pool_state> state, request_spec spec);
+asio::awaitable<typename Policy::template value_type<Response>> run_request(std::shared_ptr<pool_state> state,
+                                                                            request_ptr<Response> r);
 
 }  // namespace detail
 
@@ -379,7 +383,7 @@ class pool {
                      CompletionToken&& token = {}) {
     return detail::complete_op(executor_, std::forward<CompletionToken>(token), [&]<class Policy>() {
       return detail::run_request<buffered_response, Policy>(
-          state_, detail::make_request_spec(method, target, std::move(body), headers, std::move(options)));
+          state_, detail::make_request<buffered_response>(method, target, std::move(body), headers, std::move(options)));
     });
   }
 
@@ -400,7 +404,7 @@ class pool {
                     CompletionToken&& token = {}) {
     return detail::complete_op(executor_, std::forward<CompletionToken>(token), [&]<class Policy>() {
       return detail::run_request<streaming_response, Policy>(
-          state_, detail::make_request_spec(method, target, std::move(body), headers, std::move(options)));
+          state_, detail::make_request<streaming_response>(method, target, std::move(body), headers, std::move(options)));
     });
   }
 

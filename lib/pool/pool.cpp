@@ -2,6 +2,7 @@
 // keep-alive retried, redirects followed; and the public pool.
 
 #include <asio/dispatch.hpp>
+#include <asio/recycling_allocator.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/strand.hpp>
 #include <asio/this_coro.hpp>
@@ -248,17 +249,35 @@ asio::awaitable<std::error_code> pool_state::perform_elsewhere(request_spec& spe
   co_return failed ? failed : ec;
 }
 
-// The whole operation, for either kind of response and either error
-// policy, in one coroutine frame: bounded by the total timeout, reported to
-// on_timings; an exception from inside becomes the operation's error.
-template <class Response, class Policy>
-asio::awaitable<typename Policy::template value_type<Response>> run_request(
-    std::shared_ptr<pool_state> state, request_spec spec) {
-  constexpr bool stream = std::is_same_v<Response, streaming_response>;
+template <class Response>
+struct request {
+  request_spec spec;
   Response out;
   request_timings timings;
-  const std::string method = spec.method;
-  timings.method = method;
+  std::string method;  // the first one, for the timings: a redirect may change the spec's
+};
+
+// A whole response's state fits a block that Asio's allocator recycles.
+static_assert(sizeof(request<buffered_response>) <= 1020);
+
+template <class Response>
+void request_delete<Response>::operator()(request<Response>* r) const noexcept {
+  r->~request();
+  asio::recycling_allocator<request<Response>>().deallocate(r, 1);
+}
+
+// The whole operation, for either kind of response and either error
+// policy: bounded by the total timeout, reported to on_timings; an
+// exception from inside becomes the operation's error. Its state is in
+// `r`, so that its frame stays within what Asio's recycling allocator
+// keeps (1020 bytes): a larger one would be allocated for every request.
+template <class Response, class Policy>
+asio::awaitable<typename Policy::template value_type<Response>> run_request(std::shared_ptr<pool_state> state,
+                                                                            request_ptr<Response> r) {
+  constexpr bool stream = std::is_same_v<Response, streaming_response>;
+  request_spec& spec = r->spec;
+  request_timings& timings = r->timings;
+  timings.method = r->method;
   pool_state& s = *state;
   // The clock is read for what needs it only: timings asked for, a total timeout.
   const bool timed = s.options.on_timings || spec.options.timings || spec.options.total_timeout;
@@ -270,9 +289,9 @@ asio::awaitable<typename Policy::template value_type<Response>> run_request(
     bool here = !spec.options.total_timeout;
     if (here && s.serial) here = co_await asio::this_coro::executor == s.home;
     if (here)
-      ec = co_await s.perform_once(spec, stream, out, timings, start);
+      ec = co_await s.perform_once(spec, stream, r->out, timings, start);
     else
-      ec = co_await s.perform_elsewhere(spec, stream, out, timings, start);
+      ec = co_await s.perform_elsewhere(spec, stream, r->out, timings, start);
   } catch (const std::system_error& e) {
     ec = e.code();
   }
@@ -287,18 +306,18 @@ asio::awaitable<typename Policy::template value_type<Response>> run_request(
       spec.options.timings->target = nullptr;
     }
   }
-  if (ec) out = {};
-  co_return Policy::value(ec, std::move(out));
+  if (ec) r->out = {};
+  co_return Policy::value(ec, std::move(r->out));
 }
 
 template asio::awaitable<buffered_response> run_request<buffered_response, throw_errors>(
-    std::shared_ptr<pool_state>, request_spec);
+    std::shared_ptr<pool_state>, request_ptr<buffered_response>);
 template asio::awaitable<std::tuple<std::error_code, buffered_response>>
-run_request<buffered_response, return_errors>(std::shared_ptr<pool_state>, request_spec);
+run_request<buffered_response, return_errors>(std::shared_ptr<pool_state>, request_ptr<buffered_response>);
 template asio::awaitable<streaming_response> run_request<streaming_response, throw_errors>(
-    std::shared_ptr<pool_state>, request_spec);
+    std::shared_ptr<pool_state>, request_ptr<streaming_response>);
 template asio::awaitable<std::tuple<std::error_code, streaming_response>>
-run_request<streaming_response, return_errors>(std::shared_ptr<pool_state>, request_spec);
+run_request<streaming_response, return_errors>(std::shared_ptr<pool_state>, request_ptr<streaming_response>);
 
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
@@ -317,17 +336,60 @@ asio::awaitable<std::error_code> pool::close_op(std::shared_ptr<detail::pool_sta
 
 namespace detail {
 
-request_spec make_request_spec(std::string_view method, std::string_view target, request_body body,
-                               const Headers& headers, request_options options) {
-  request_spec spec{std::string(method), {}, {}, std::move(body), headers, std::move(options)};
-  spec.target = parse_url(target, spec.url_error, url_options{spec.options.basic_auth});
-  return spec;
+namespace {
+
+// The state built in place, its URL parsed when it comes as text.
+template <class Response, class Target>
+request_ptr<Response> make(std::string_view method, const Target& target, request_body body, const Headers& headers,
+                           request_options options) {
+  asio::recycling_allocator<request<Response>> allocator;
+  request<Response>* const memory = allocator.allocate(1);
+  request_ptr<Response> r;
+  try {
+    r.reset(new (memory) request<Response>{
+        request_spec{std::string(method), {}, {}, std::move(body), headers, std::move(options)},
+        Response{},
+        request_timings{},
+        std::string(method)});
+  } catch (...) {
+    allocator.deallocate(memory, 1);
+    throw;
+  }
+  request_spec& spec = r->spec;
+  if constexpr (std::is_same_v<Target, url>)
+    spec.target = target;
+  else
+    spec.target = parse_url(target, spec.url_error, url_options{spec.options.basic_auth});
+  return r;
 }
 
-request_spec make_request_spec(std::string_view method, const url& target, request_body body,
-                               const Headers& headers, request_options options) {
-  return {std::string(method), target, {}, std::move(body), headers, std::move(options)};
+}  // namespace
+
+template <class Response>
+request_ptr<Response> make_request(std::string_view method, std::string_view target, request_body body,
+                                   const Headers& headers, request_options options) {
+  return make<Response>(method, target, std::move(body), headers, std::move(options));
 }
+
+template <class Response>
+request_ptr<Response> make_request(std::string_view method, const url& target, request_body body,
+                                   const Headers& headers, request_options options) {
+  return make<Response>(method, target, std::move(body), headers, std::move(options));
+}
+
+template struct request_delete<buffered_response>;
+template struct request_delete<streaming_response>;
+template request_ptr<buffered_response> make_request<buffered_response>(std::string_view, std::string_view,
+                                                                          request_body, const Headers&,
+                                                                          request_options);
+template request_ptr<buffered_response> make_request<buffered_response>(std::string_view, const url&, request_body,
+                                                                          const Headers&, request_options);
+template request_ptr<streaming_response> make_request<streaming_response>(std::string_view, std::string_view,
+                                                                            request_body, const Headers&,
+                                                                            request_options);
+template request_ptr<streaming_response> make_request<streaming_response>(std::string_view, const url&,
+                                                                            request_body, const Headers&,
+                                                                            request_options);
 
 }  // namespace detail
 }  // namespace httpc

@@ -48,6 +48,16 @@ namespace httpc::detail {
 
 using clock = std::chrono::steady_clock;
 
+/// One request as the operation keeps it: everything copied but the body bytes.
+struct request_spec {
+  std::string method;
+  url target;
+  std::error_code url_error;
+  request_body body;
+  Headers headers;
+  request_options options;
+};
+
 // --- Running where the state lives (hop.cpp) ---------------------------------
 
 // The error an exception carries; anything but a system_error goes on.
