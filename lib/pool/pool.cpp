@@ -338,29 +338,29 @@ namespace detail {
 
 namespace {
 
-// The state built in place, its URL parsed when it comes as text.
+url parsed(const url& target, std::error_code&, const request_options&) { return target; }
+url parsed(std::string_view target, std::error_code& ec, const request_options& options) {
+  return parse_url(target, ec, url_options{options.basic_auth});
+}
+
+// The state built in place, its URL parsed straight into it when it comes
+// as text (members are initialized in order: the URL before its error,
+// both before the options move in).
 template <class Response, class Target>
 request_ptr<Response> make(std::string_view method, const Target& target, request_body body, const Headers& headers,
                            request_options options) {
   asio::recycling_allocator<request<Response>> allocator;
   request<Response>* const memory = allocator.allocate(1);
-  request_ptr<Response> r;
+  std::error_code url_error;
   try {
-    r.reset(new (memory) request<Response>{
-        request_spec{std::string(method), {}, {}, std::move(body), headers, std::move(options)},
-        Response{},
-        request_timings{},
-        std::string(method)});
+    return request_ptr<Response>(new (memory) request<Response>{
+        request_spec{std::string(method), parsed(target, url_error, options), url_error, std::move(body), headers,
+                     std::move(options)},
+        Response{}, request_timings{}, std::string(method)});
   } catch (...) {
     allocator.deallocate(memory, 1);
     throw;
   }
-  request_spec& spec = r->spec;
-  if constexpr (std::is_same_v<Target, url>)
-    spec.target = target;
-  else
-    spec.target = parse_url(target, spec.url_error, url_options{spec.options.basic_auth});
-  return r;
 }
 
 }  // namespace
