@@ -115,13 +115,11 @@ asio::awaitable<void> run_exchange(pooled_connection& slot, exchange& x) {
     struct forget_on_exit {
       connection_options& settings;
       ~forget_on_exit() { settings.on_connecting = nullptr; }
-    };
-    std::optional<forget_on_exit> guard;
+    } guard{settings};
     if (reporting) {
       settings.on_connecting = [&x](const asio::ip::tcp::endpoint& e) {
         (*x.on_connect)(connection_event{x.target, e, nullptr, false});
       };
-      guard.emplace(settings);
     }
     x.ec = co_await c.async_connect(x.target->host, x.target->port, use_error_codes);
     if (x.ec) co_return;
