@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <charconv>
 #include <initializer_list>
 #include <random>
@@ -77,10 +76,14 @@ std::optional<std::chrono::sys_seconds> parse_http_date(std::string_view text) {
     i = end;
     int value = 0;
     const auto [rest, failure] = std::from_chars(part.data(), part.data() + part.size(), value);
+    const auto two_digits = [&](std::size_t at) {
+      const bool digits = part[at] >= '0' && part[at] <= '9' && part[at + 1] >= '0' && part[at + 1] <= '9';
+      return digits ? (part[at] - '0') * 10 + (part[at + 1] - '0') : 99;
+    };
     if (part.size() == 8 && part[2] == ':' && part[5] == ':') {
-      hour = (part[0] - '0') * 10 + (part[1] - '0');
-      minute = (part[3] - '0') * 10 + (part[4] - '0');
-      second = (part[6] - '0') * 10 + (part[7] - '0');
+      hour = two_digits(0);
+      minute = two_digits(3);
+      second = two_digits(6);
     } else if (failure == std::errc{} && rest == part.data() + part.size()) {
       if (part.size() <= 2 && day == 0)
         day = value;
