@@ -21,10 +21,7 @@ class brotli_stage final : public decoding_stage {
   brotli_stage(const brotli_stage&) = delete;
   brotli_stage& operator=(const brotli_stage&) = delete;
 
-  std::size_t run(std::string_view& input, std::span<char> output, bool end,
-                  std::error_code& ec) override {
-    if (output.empty()) return 0;
-    seen_ = seen_ || !input.empty();
+  std::size_t step(std::string_view& input, std::span<char> output, bool, std::error_code& ec) override {
     std::size_t produced = 0;
     while (produced < output.size()) {
       if (ended_) {
@@ -50,14 +47,13 @@ class brotli_stage final : public decoding_stage {
       }
       // NEEDS_MORE_OUTPUT: the loop ends when the output is full.
     }
-    if (!ec && end && produced < output.size() && seen_ && !ended_) ec = error::bad_content_encoding;
     return produced;
   }
+  bool finished() const noexcept override { return ended_; }
 
  private:
   BrotliDecoderState* state_;
   bool ended_ = false;
-  bool seen_ = false;
 };
 
 }  // namespace

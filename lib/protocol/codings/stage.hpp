@@ -9,6 +9,8 @@
 #include <string_view>
 #include <system_error>
 
+#include "httpc/error.hpp"
+
 namespace httpc::detail {
 
 class decoding_stage {
@@ -19,8 +21,23 @@ class decoding_stage {
   // or `input` is consumed and nothing more comes out; with `end`, room
   // left in `output` means finished, and a stream cut short is an error.
   // Input given to no call at all is an empty body: no error.
-  virtual std::size_t run(std::string_view& input, std::span<char> output, bool end,
-                          std::error_code& ec) = 0;
+  std::size_t run(std::string_view& input, std::span<char> output, bool end, std::error_code& ec) {
+    if (output.empty()) return 0;
+    seen_ = seen_ || !input.empty();
+    const std::size_t produced = step(input, output, end, ec);
+    if (!ec && end && produced < output.size() && seen_ && !finished()) ec = error::bad_content_encoding;
+    return produced;
+  }
+
+ protected:
+  // One call of run() on a non-empty output, but for the check of a
+  // stream cut short, which run() makes.
+  virtual std::size_t step(std::string_view& input, std::span<char> output, bool end, std::error_code& ec) = 0;
+  // The last stream started has ended: nothing more is owed.
+  virtual bool finished() const noexcept = 0;
+
+ private:
+  bool seen_ = false;  // some input came
 };
 
 // Each throws std::bad_alloc when its library cannot make a decoder.

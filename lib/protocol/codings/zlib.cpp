@@ -36,10 +36,7 @@ class zlib_stage final : public decoding_stage {
   zlib_stage(const zlib_stage&) = delete;
   zlib_stage& operator=(const zlib_stage&) = delete;
 
-  std::size_t run(std::string_view& input, std::span<char> output, bool end,
-                  std::error_code& ec) override {
-    if (output.empty()) return 0;
-    seen_ = seen_ || !input.empty();
+  std::size_t step(std::string_view& input, std::span<char> output, bool end, std::error_code& ec) override {
     std::size_t produced = 0;
     if (!started_) {
       // deflate: the first two bytes say zlib-wrapped or raw; they are kept
@@ -59,10 +56,9 @@ class zlib_stage final : public decoding_stage {
       produced = inflate_some(replay_, output, ec);
       if (ec || !replay_.empty()) return produced;
     }
-    produced += inflate_some(input, output.subspan(produced), ec);
-    if (!ec && end && produced < output.size() && seen_ && !ended_) ec = error::bad_content_encoding;
-    return produced;
+    return produced + inflate_some(input, output.subspan(produced), ec);
   }
+  bool finished() const noexcept override { return ended_; }
 
  private:
   void start(int window_bits) {
@@ -109,7 +105,6 @@ class zlib_stage final : public decoding_stage {
   bool gzip_;
   bool started_ = false;
   bool ended_ = false;  // the stream (or the last gzip member) ended
-  bool seen_ = false;   // some input came
   unsigned char probe_[2]{};
   std::size_t probe_size_ = 0;
   std::string_view replay_;  // probe bytes not given to inflate yet

@@ -26,10 +26,7 @@ class zstd_stage final : public decoding_stage {
   zstd_stage(const zstd_stage&) = delete;
   zstd_stage& operator=(const zstd_stage&) = delete;
 
-  std::size_t run(std::string_view& input, std::span<char> output, bool end,
-                  std::error_code& ec) override {
-    if (output.empty()) return 0;
-    seen_ = seen_ || !input.empty();
+  std::size_t step(std::string_view& input, std::span<char> output, bool, std::error_code& ec) override {
     ZSTD_outBuffer out{output.data(), output.size(), 0};
     for (;;) {
       // Frames one after another are one body, as zstd -dc reads them;
@@ -58,9 +55,9 @@ class zstd_stage final : public decoding_stage {
         break;
       }
     }
-    if (!ec && end && out.pos < out.size && seen_ && in_frame_) ec = error::bad_content_encoding;
     return out.pos;
   }
+  bool finished() const noexcept override { return !in_frame_; }
 
  private:
   // The first bytes of the current frame, as the decoder consumed them (it
@@ -89,7 +86,6 @@ class zstd_stage final : public decoding_stage {
 
   ZSTD_DStream* stream_;
   bool in_frame_ = false;  // a frame started and not finished
-  bool seen_ = false;
   unsigned char header_[ZSTD_FRAMEHEADERSIZE_MAX]{};
   std::size_t header_size_ = 0;
   unsigned long long frame_output_ = 0;  // decoded bytes of the current frame
