@@ -56,6 +56,22 @@ constexpr std::string_view trim_ows(std::string_view value) noexcept {
   return value;
 }
 
+namespace detail {
+
+/// Pops the next non-empty element of a comma-separated list (RFC 9110
+/// §5.6.1), trimmed; empty when the list is used up.
+constexpr std::string_view next_list_element(std::string_view& list) noexcept {
+  while (!list.empty()) {
+    const std::size_t comma = list.find(',');
+    const std::string_view element = trim_ows(list.substr(0, comma));
+    list.remove_prefix(comma == std::string_view::npos ? list.size() : comma + 1);
+    if (!element.empty()) return element;
+  }
+  return {};
+}
+
+}  // namespace detail
+
 /// A request method: RFC 9110 §9.1, method = token. Case is kept as given.
 constexpr bool valid_method(std::string_view method) noexcept { return is_token(method); }
 

@@ -13,6 +13,7 @@
 
 #include "codings/stage.hpp"
 #include "httpc/error.hpp"
+#include "httpc/fields.hpp"
 
 namespace httpc {
 namespace {
@@ -20,14 +21,6 @@ namespace {
 // Between two stages: big enough that a stage runs a while per call, fixed
 // so that a stack costs a known amount.
 constexpr std::size_t between_size = 16 * 1024;
-
-constexpr bool is_space(char c) noexcept { return c == ' ' || c == '\t'; }
-
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 // The coding a name stands for: none for identity, nothing for a name
 // unknown.
@@ -103,11 +96,7 @@ struct content_decoder::state {
   // Adds the codings of one field value; false for one unknown, not
   // allowed, or past max_codings.
   bool add(std::string_view value, codings allowed) {
-    while (!value.empty()) {
-      const std::size_t comma = value.find(',');
-      const std::string_view name = trim(value.substr(0, comma));
-      value = comma == std::string_view::npos ? std::string_view{} : value.substr(comma + 1);
-      if (name.empty()) continue;  // "a, , b" is a list of two (RFC 9110 §5.6.1)
+    for (auto name = detail::next_list_element(value); !name.empty(); name = detail::next_list_element(value)) {
       const std::optional<codings> coding = coding_named(name);
       if (coding == codings::none) continue;
       if (!coding || !contains(allowed & available_codings(), *coding) || count == max_codings) return false;

@@ -60,33 +60,16 @@ bool use_head_scanner(std::string_view name) noexcept {
 
 namespace {
 
+using detail::next_list_element;
+
 char ascii_lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
-
-std::string_view trim_ows(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-// Pops the next non-empty element of a comma-separated list (RFC 9110
-// §5.6.1); empty when the list is used up.
-std::string_view next_element(std::string_view& list) noexcept {
-  while (!list.empty()) {
-    std::size_t comma = 0;
-    while (comma < list.size() && list[comma] != ',') ++comma;
-    const std::string_view element = trim_ows(list.substr(0, comma));
-    list.remove_prefix(comma < list.size() ? comma + 1 : comma);
-    if (!element.empty()) return element;
-  }
-  return {};
-}
 
 // RFC 9110 §8.6: Content-Length = 1*DIGIT; a list of identical values is one
 // value (a recipient may take it as one). False for anything else, or for a
 // value that disagrees with one seen before.
 bool parse_content_length(std::string_view list, bool& seen, std::uint64_t& length) noexcept {
   bool any = false;
-  for (auto element = next_element(list); !element.empty(); element = next_element(list)) {
+  for (auto element = next_list_element(list); !element.empty(); element = next_list_element(list)) {
     std::uint64_t n = 0;
     for (const char c : element) {
       if (c < '0' || c > '9' || n > (std::numeric_limits<std::uint64_t>::max() >> 4)) return false;
@@ -392,7 +375,7 @@ void read_framing_field(framing_field kind, std::string_view value, framing_fact
     return;
   }
   if (kind == framing_field::transfer_encoding) facts.has_coding = true;
-  for (auto token = next_element(value); !token.empty(); token = next_element(value)) {
+  for (auto token = next_list_element(value); !token.empty(); token = next_list_element(value)) {
     if (kind == framing_field::transfer_encoding) {
       if (token_is(token, "chunked", 7)) ++facts.chunked;
       else facts.other_coding = true;
