@@ -161,6 +161,16 @@ struct pool_options {
   /// (Content-Encoding, Content-Length of the coded bytes). None by
   /// default: the body's bytes as they came.
   codings decode = codings::none;
+  /// An HTTP proxy for every request: "http://[user:password@]host[:port]"
+  /// (no scheme means http; the port defaults to 80). A plain http request
+  /// goes to it whole (absolute form), an https one through a CONNECT
+  /// tunnel; user information becomes `Proxy-Authorization: Basic`, sent to
+  /// the proxy only. Connections through a proxy are kept apart from direct
+  /// ones and per proxy. Empty: direct. A malformed one, or another scheme,
+  /// makes each request error::invalid_url. (Optional so that a default
+  /// pool_options holds no string: g++ 12 corrupts one in a default
+  /// argument beside a co_await, as in `pool p(co_await this_coro::executor)`.)
+  std::optional<std::string> proxy;
 };
 
 /// Settings of one request. A timeout left empty is the pool's
@@ -213,6 +223,8 @@ struct request_options {
   /// The content codings to ask for and undo for this request, instead of
   /// pool_options::decode (codings::none: the body as it came).
   std::optional<codings> decode;
+  /// This request's proxy instead of pool_options::proxy; empty: direct.
+  std::optional<std::string> proxy;
 };
 
 /// Counts a service can export.

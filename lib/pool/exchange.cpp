@@ -98,6 +98,34 @@ asio::awaitable<void> decode_all_on(any_response& body, decoding_body& b, std::s
   ec = co_await decode_all(body, b, limit, all);
 }
 
+// A new connection: to the origin; to the proxy, for a plain request; or
+// through the proxy's CONNECT tunnel, for a TLS one (the proxy's
+// credentials go in the CONNECT, never through the tunnel).
+asio::awaitable<std::error_code> open(any_connection& c, const exchange& x) {
+  const url& to = *x.target;
+  if (!x.proxy) co_return co_await c.async_connect(to.host, to.port, use_error_codes);
+  if (!to.is_tls()) co_return co_await c.async_connect(x.proxy->host, x.proxy->port, use_error_codes);
+  // HTTP/1.1 asks for Host in every request, CONNECT included (RFC 9112 §3.2).
+  const bool ipv6 = to.host.find(':') != std::string::npos;
+  Headers connect_fields{
+      {"Host", (ipv6 ? '[' + to.host + ']' : to.host) + ':' + std::to_string(to.port)}};
+  if (!x.proxy->authorization.empty()) connect_fields.emplace_back("Proxy-Authorization", x.proxy->authorization);
+  co_return co_await c.async_connect_tunnel(x.proxy->host, x.proxy->port, to.host, to.port, connect_fields,
+                                            use_error_codes);
+}
+
+// A plain request through a proxy names its whole URL (absolute form, which
+// also gives Host) and carries the proxy's credentials, unless the caller's
+// fields have some.
+asio::awaitable<std::error_code> send_to_proxy(any_connection& c, const exchange& x) {
+  const std::string absolute = x.target->text();
+  if (x.proxy->authorization.empty() || find_header(*x.headers, "Proxy-Authorization"))
+    co_return co_await c.async_request(x.method, absolute, *x.body, *x.headers, use_error_codes);
+  Headers fields = *x.headers;
+  fields.emplace_back("Proxy-Authorization", x.proxy->authorization);
+  co_return co_await c.async_request(x.method, absolute, *x.body, fields, use_error_codes);
+}
+
 }  // namespace
 
 asio::awaitable<void> run_exchange(pooled_connection& slot, exchange& x) {
@@ -121,14 +149,17 @@ asio::awaitable<void> run_exchange(pooled_connection& slot, exchange& x) {
         (*x.on_connect)(connection_event{x.target, e, nullptr, false});
       };
     }
-    x.ec = co_await c.async_connect(x.target->host, x.target->port, use_error_codes);
+    x.ec = co_await open(c, x);
     if (x.ec) co_return;
     x.connected = true;
     if (reporting) (*x.on_connect)(connection_event{x.target, slot.timings.remote, c.tls_handle(), true});
   }
   settings.write_timeout = either(wanted.write_timeout, x.defaults->write_timeout);
   settings.read_timeout = either(wanted.read_timeout, x.defaults->read_timeout);
-  x.ec = co_await c.async_request(x.method, x.target->target, *x.body, *x.headers, use_error_codes);
+  if (x.proxy && !x.target->is_tls())
+    x.ec = co_await send_to_proxy(c, x);
+  else
+    x.ec = co_await c.async_request(x.method, x.target->target, *x.body, *x.headers, use_error_codes);
   x.wrote = c.wrote_request();
   if (x.ec) {
     x.before_response = true;

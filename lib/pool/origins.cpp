@@ -22,7 +22,8 @@ pool_state::pool_state(const asio::any_io_executor& executor, pool_options optio
     : executor(executor),
       serial(runs_serially(executor)),
       home(serial ? executor : asio::make_strand(executor)),
-      options(std::move(options)) {}
+      options(std::move(options)),
+      proxy(parse_proxy(this->options.proxy.value_or(""), proxy_error)) {}
 
 void lease_return::operator()(pooled_connection* connection) const noexcept {
   pool->release(std::unique_ptr<pooled_connection>(connection));
@@ -37,12 +38,13 @@ asio::ssl::context* pool_state::context_for(const url& target, const request_opt
   return &*own_tls_;
 }
 
-origin& pool_state::origin_for(const url& target, asio::ssl::context* tls) {
+origin& pool_state::origin_for(const url& target, const proxy_route* proxy, asio::ssl::context* tls) {
   SSL_CTX* native = tls ? tls->native_handle() : nullptr;
-  const auto found = origins_.find(origin_view{target.scheme, target.host, target.port, native});
+  const std::string_view through = proxy ? std::string_view(proxy->identity) : std::string_view();
+  const auto found = origins_.find(origin_view{target.scheme, target.host, target.port, native, through});
   if (found != origins_.end()) return *found->second;
   auto made = std::make_unique<origin>();
-  made->key = origin_key{target.scheme, target.host, target.port, native};
+  made->key = origin_key{target.scheme, target.host, target.port, native, std::string(through)};
   if (native && SSL_CTX_up_ref(native) == 1) made->tls.reset(native);
   origin& o = *made;
   origins_.emplace(o.key, std::move(made));
@@ -131,14 +133,14 @@ void pool_state::serve_queue() {
   }
 }
 
-bool pool_state::try_acquire(const url& target, const request_options& request, bool fresh,
-                             acquired& out) {
+bool pool_state::try_acquire(const url& target, const proxy_route* proxy, const request_options& request,
+                             bool fresh, acquired& out) {
   const std::lock_guard lock(mutex_);
-  return try_acquire_locked(target, request, fresh, out);
+  return try_acquire_locked(target, proxy, request, fresh, out);
 }
 
-bool pool_state::try_acquire_locked(const url& target, const request_options& request, bool fresh,
-                                    acquired& out) {
+bool pool_state::try_acquire_locked(const url& target, const proxy_route* proxy, const request_options& request,
+                                    bool fresh, acquired& out) {
   if (closed_) {
     out.ec = asio::error::operation_aborted;
     return true;
@@ -146,7 +148,7 @@ bool pool_state::try_acquire_locked(const url& target, const request_options& re
   const auto now = clock::now();
   if (now >= next_expiry_) sweep(now);
   asio::ssl::context* const tls = context_for(target, request);
-  origin& o = origin_for(target, tls);
+  origin& o = origin_for(target, proxy, tls);
   if (o.waiting != 0) return false;  // first come, first served
   auto c = take(o, tls, fresh, now);
   if (!c) return false;
@@ -160,18 +162,18 @@ void pool_state::grant(std::unique_ptr<pooled_connection> c, acquired& out) {
   out.connection = lease(c.release(), lease_return{shared_from_this()});
 }
 
-asio::awaitable<void> pool_state::acquire(const url& target, const request_options& request,
-                                          bool fresh, acquired& out) {
+asio::awaitable<void> pool_state::acquire(const url& target, const proxy_route* proxy,
+                                          const request_options& request, bool fresh, acquired& out) {
   // Cancellation is handled in the queue, which it keeps consistent. Inline
   // this is the caller's coroutine: its own setting comes back after.
   const bool throws = co_await asio::this_coro::throw_if_cancelled();
   co_await asio::this_coro::throw_if_cancelled(false);
-  co_await wait_for_slot(target, request, fresh, out);
+  co_await wait_for_slot(target, proxy, request, fresh, out);
   co_await asio::this_coro::throw_if_cancelled(throws);
 }
 
-asio::awaitable<void> pool_state::wait_for_slot(const url& target, const request_options& request,
-                                                bool fresh, acquired& out) {
+asio::awaitable<void> pool_state::wait_for_slot(const url& target, const proxy_route* proxy,
+                                                const request_options& request, bool fresh, acquired& out) {
   const auto state = co_await asio::this_coro::cancellation_state;
   asio::steady_timer timer(home);
   if (options.wait_timeout)
@@ -184,9 +186,9 @@ asio::awaitable<void> pool_state::wait_for_slot(const url& target, const request
     // Tried again under the lock that a give-back takes: one that came
     // since the caller's try either left a slot here or sees this waiter.
     const std::lock_guard lock(mutex_);
-    if (try_acquire_locked(target, request, fresh, out)) co_return;
+    if (try_acquire_locked(target, proxy, request, fresh, out)) co_return;
     w.tls = context_for(target, request);
-    w.home = &origin_for(target, w.tls);
+    w.home = &origin_for(target, proxy, w.tls);
     position = queue_.insert(queue_.end(), &w);
     ++w.home->waiting;
     ++queued_;

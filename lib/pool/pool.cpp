@@ -70,6 +70,17 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
     if (decode != codings::none && !find_header(spec.headers, "Accept-Encoding"))
       spec.headers.emplace_back("Accept-Encoding", accept_encoding(decode));
   }
+  // The request's proxy, else the pool's.
+  std::unique_ptr<proxy_route> own_proxy;
+  const proxy_route* proxy = this->proxy.get();
+  if (spec.options.proxy) {
+    std::error_code ec;
+    own_proxy = parse_proxy(*spec.options.proxy, ec);
+    if (ec) co_return ec;
+    proxy = own_proxy.get();
+  } else if (proxy_error) {
+    co_return proxy_error;
+  }
   std::shared_ptr<bool> pulled;  // for a streaming body only
   request_body body = watched(std::move(spec.body), pulled);
   url& current = spec.target;  // changed by redirects
@@ -80,6 +91,7 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
     exchange x;
     x.method = spec.method;
     x.target = &current;
+    x.proxy = proxy;
     x.body = &body;
     x.headers = &spec.headers;
     x.options = &spec.options;
@@ -97,9 +109,9 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
     for (unsigned attempt_number = 0;; ++attempt_number) {
       acquired got;
       const bool fresh = attempt_number != 0;
-      if (!try_acquire(current, spec.options, fresh, got)) {
+      if (!try_acquire(current, proxy, spec.options, fresh, got)) {
         const auto queue_start = clock::now();
-        if (const std::error_code ec = co_await run_on(home, acquire(current, spec.options, fresh, got)))
+        if (const std::error_code ec = co_await run_on(home, acquire(current, proxy, spec.options, fresh, got)))
           got.ec = ec;
         timings.queued += clock::now() - queue_start;
       }

@@ -81,15 +81,31 @@ bool is_redirect(int status) noexcept;
 // A redirect with this status turns the request into a GET without a body.
 bool becomes_get(int status, std::string_view method) noexcept;
 
+// --- Proxies (proxy.cpp) ----------------------------------------------------
+
+/// An HTTP proxy as the requests through it need it.
+struct proxy_route {
+  std::string host;
+  std::uint16_t port = 0;
+  std::string authorization;  // "Basic ..." when the proxy URL had user information
+  std::string identity;       // what keys its connections: address and credentials
+};
+
+/// Null for empty text (direct); error::invalid_url for a malformed URL or
+/// a scheme other than http. "host:port" alone means http.
+std::unique_ptr<proxy_route> parse_proxy(std::string_view text, std::error_code& ec);
+
 // --- Origins and their connections (origins.cpp) -----------------------------
 
 // TLS origins differ by their context's SSL_CTX, which the origin holds a
 // reference to: no other context can have that address while it exists.
+// Connections through a proxy are apart from direct ones, and per proxy.
 struct origin_key {
   std::string scheme;
   std::string host;
   std::uint16_t port = 0;
   const SSL_CTX* tls = nullptr;
+  std::string proxy;  // proxy_route::identity; empty: direct
 };
 
 // An origin_key's parts without owning them: a lookup builds no strings.
@@ -98,15 +114,19 @@ struct origin_view {
   std::string_view host;
   std::uint16_t port = 0;
   const SSL_CTX* tls = nullptr;
+  std::string_view proxy;
 };
 
 // The cheap parts first.
 struct origin_order {
   using is_transparent = void;
   static auto parts(const origin_key& k) noexcept {
-    return std::tuple(k.port, k.tls, std::string_view(k.host), std::string_view(k.scheme));
+    return std::tuple(k.port, k.tls, std::string_view(k.host), std::string_view(k.scheme),
+                      std::string_view(k.proxy));
   }
-  static auto parts(const origin_view& k) noexcept { return std::tuple(k.port, k.tls, k.host, k.scheme); }
+  static auto parts(const origin_view& k) noexcept {
+    return std::tuple(k.port, k.tls, k.host, k.scheme, k.proxy);
+  }
   template <class A, class B>
   bool operator()(const A& a, const B& b) const noexcept {
     return parts(a) < parts(b);
@@ -167,11 +187,12 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   /// A slot of the origin of `target`: an idle connection, a new one, or
   /// one given back while the request waited in the queue. `fresh`: never
   /// a kept-alive one. On `home`.
-  asio::awaitable<void> acquire(const url& target, const request_options& request, bool fresh,
-                                acquired& out);
+  asio::awaitable<void> acquire(const url& target, const proxy_route* proxy, const request_options& request,
+                                bool fresh, acquired& out);
   /// As acquire, when a slot (or the pool's closing) needs no wait: false
   /// when the request must queue. From any thread.
-  bool try_acquire(const url& target, const request_options& request, bool fresh, acquired& out);
+  bool try_acquire(const url& target, const proxy_route* proxy, const request_options& request, bool fresh,
+                   acquired& out);
   /// The end of a lease, from any thread: the slot back, served to a
   /// waiter at home when there is one.
   void release(std::unique_ptr<pooled_connection> c);
@@ -183,6 +204,8 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   const bool serial;          // `executor` runs one handler at a time
   asio::any_io_executor home;  // where the private members live: `executor` or a strand of it
   pool_options options;
+  std::error_code proxy_error;         // pool_options::proxy malformed (set by proxy's initializer)
+  std::unique_ptr<proxy_route> proxy;  // pool_options::proxy read; null: direct
   std::atomic<std::uint64_t> retries{0};
   std::atomic<std::uint64_t> requests{0};
 
@@ -203,15 +226,16 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
 
  private:
   // The private functions below but wait_for_slot run with `mutex_` held.
-  bool try_acquire_locked(const url& target, const request_options& request, bool fresh, acquired& out);
+  bool try_acquire_locked(const url& target, const proxy_route* proxy, const request_options& request, bool fresh,
+                          acquired& out);
   // A slot back: kept when its connection can take another request.
   void give_back(std::unique_ptr<pooled_connection> c);
-  asio::awaitable<void> wait_for_slot(const url& target, const request_options& request, bool fresh,
-                                      acquired& out);
+  asio::awaitable<void> wait_for_slot(const url& target, const proxy_route* proxy, const request_options& request,
+                                      bool fresh, acquired& out);
   void grant(std::unique_ptr<pooled_connection> c, acquired& out);
 
   asio::ssl::context* context_for(const url& target, const request_options& request);
-  origin& origin_for(const url& target, asio::ssl::context* tls);
+  origin& origin_for(const url& target, const proxy_route* proxy, asio::ssl::context* tls);
   void forget_if_unused(origin& o);
   std::unique_ptr<pooled_connection> take(origin& o, asio::ssl::context* tls, bool fresh, clock::time_point now);
   std::unique_ptr<pooled_connection> create(origin& o, asio::ssl::context* tls);
@@ -243,6 +267,7 @@ struct exchange {
   // In.
   std::string_view method;
   const url* target = nullptr;
+  const proxy_route* proxy = nullptr;  // null: direct
   request_body* body = nullptr;
   const Headers* headers = nullptr;
   const request_options* options = nullptr;

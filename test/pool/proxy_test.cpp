@@ -1,0 +1,196 @@
+// Tests of the pool through HTTP proxies (pool_options::proxy,
+// request_options::proxy): what goes on the wire, checked with the scripted
+// loopback server as the proxy; plain requests and CONNECT tunnels through a
+// real tinyproxy (test/support/tinyproxy.hpp) to the nginx fixture.
+//
+// g++ 12 rejects a co_await inside doctest's macros: results go into
+// locals first.
+
+#include <doctest/doctest.h>
+
+#include <asio/co_spawn.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ssl/context.hpp>
+#include <asio/this_coro.hpp>
+
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "httpc/error.hpp"
+#include "httpc/pool.hpp"
+#include "support/coroutines.hpp"
+#include "support/nginx.hpp"
+#include "support/script_server.hpp"
+#include "support/tinyproxy.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using httpc::test::error_of;
+using httpc::test::run_bounded;
+using httpc::test::script_server;
+using httpc::test::step;
+using httpc::test::tinyproxy;
+
+std::string with_length(std::string_view body) {
+  return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
+}
+
+std::string address_of(const script_server& server) { return "127.0.0.1:" + std::to_string(server.port()); }
+
+bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
+
+std::string nginx_http(std::string_view path) {
+  return "http://127.0.0.1:" + std::to_string(httpc::test::nginx_http_port()) + std::string(path);
+}
+
+std::string nginx_https(std::string_view path) {
+  return "https://" + std::string(httpc::test::nginx_tls_host) + ":" +
+         std::to_string(httpc::test::nginx_https_port()) + std::string(path);
+}
+
+}  // namespace
+
+TEST_CASE("proxy: a plain request goes whole to the proxy, with its credentials, on a kept-alive connection") {
+  script_server proxy;
+  proxy.on_connection({step::read_request(), step::send(with_length("one")), step::read_request(),
+                       step::send(with_length("two")), step::expect_close()});
+  script_server origin;  // reached directly by the request that says so
+  origin.on_connection({step::read_request(), step::send(with_length("direct")), step::expect_close()});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool_options options;
+    options.proxy = "http://alice:s3cret@" + address_of(proxy);
+    httpc::pool pool(co_await asio::this_coro::executor, options);
+    // The name is the proxy's to resolve: never looked up here.
+    const auto a = co_await pool.async_request("GET", "http://origin.invalid:8081/a?b=1");
+    const auto b = co_await pool.async_request("GET", "http://origin.invalid:8081/c");
+    httpc::request_options direct;
+    direct.proxy = "";
+    const auto c = co_await pool.async_request("GET", "http://" + address_of(origin) + "/d", {}, {}, direct);
+    CHECK(a.body == "one");
+    CHECK(b.body == "two");
+    CHECK(c.body == "direct");
+    CHECK(pool.stats().open == 2);
+  });
+  CHECK(proxy.wait_for_finished(1, 3s));
+  CHECK(proxy.connections() == 1);
+  const auto through = proxy.requests();
+  REQUIRE(through.size() == 2);
+  CHECK(through[0].starts_with("GET http://origin.invalid:8081/a?b=1 HTTP/1.1\r\nHost: origin.invalid:8081\r\n"));
+  CHECK(contains(through[0], "\r\nProxy-Authorization: Basic YWxpY2U6czNjcmV0\r\n"));
+  CHECK(through[1].starts_with("GET http://origin.invalid:8081/c HTTP/1.1\r\n"));
+  CHECK(origin.wait_for_finished(1, 3s));
+  const auto plain = origin.requests();
+  REQUIRE(plain.size() == 1);
+  CHECK(plain[0].starts_with("GET /d HTTP/1.1\r\n"));
+  CHECK_FALSE(contains(plain[0], "Proxy-Authorization"));
+}
+
+TEST_CASE("proxy: connections apart per proxy and from direct ones; the request's proxy before the pool's") {
+  script_server first;
+  first.on_connection({step::read_request(), step::send(with_length("first")), step::read_request(),
+                       step::send(with_length("first again")), step::expect_close()});
+  script_server second;
+  second.on_connection({step::read_request(), step::send(with_length("second")), step::expect_close()});
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool_options options;
+    options.proxy = address_of(first);  // no scheme: http
+    httpc::pool pool(co_await asio::this_coro::executor, options);
+    const std::string target = "http://origin.invalid/x";
+    const auto a = co_await pool.async_request("GET", target);
+    httpc::request_options other;
+    other.proxy = "http://" + address_of(second);
+    const auto b = co_await pool.async_request("GET", target, {}, {}, other);
+    const auto c = co_await pool.async_request("GET", target);
+    CHECK(a.body == "first");
+    CHECK(b.body == "second");
+    CHECK(c.body == "first again");
+    CHECK(pool.stats().open == 2);
+  });
+  CHECK(first.wait_for_finished(1, 3s));
+  CHECK(first.connections() == 1);
+  CHECK(second.wait_for_finished(1, 3s));
+  CHECK(second.connections() == 1);
+  const auto requests = second.requests();
+  REQUIRE(requests.size() == 1);
+  CHECK_FALSE(contains(requests[0], "Proxy-Authorization"));  // none asked for
+}
+
+TEST_CASE("proxy: a malformed proxy, or one of another scheme, is invalid_url") {
+  for (const std::string bad : {"socks5://127.0.0.1:1080", "https://127.0.0.1:3128", "http://[::1", "http://:80"}) {
+    CAPTURE(bad);
+    std::error_code from_pool;
+    std::error_code from_request;
+    run_bounded([&]() -> asio::awaitable<void> {
+      httpc::pool_options options;
+      options.proxy = bad;
+      httpc::pool pool(co_await asio::this_coro::executor, options);
+      from_pool = co_await error_of(pool.async_request("GET", "http://127.0.0.1:1/"));
+      httpc::pool direct(co_await asio::this_coro::executor);
+      httpc::request_options request;
+      request.proxy = bad;
+      from_request = co_await error_of(direct.async_request("GET", "http://127.0.0.1:1/", {}, {}, request));
+    });
+    CHECK(from_pool == httpc::error::invalid_url);
+    CHECK(from_request == httpc::error::invalid_url);
+  }
+}
+
+TEST_CASE("proxy: tinyproxy carries plain requests and CONNECT tunnels to nginx") {
+  tinyproxy proxy;
+  asio::ssl::context context(asio::ssl::context::tls_client);
+  context.load_verify_file(httpc::test::test_ca());
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool_options options;
+    options.proxy = proxy.url();
+    options.tls_context = &context;
+    unsigned short connected_to = 0;
+    options.on_connect = [&](const httpc::connection_event& e) {
+      if (e.connected) connected_to = e.remote.port();
+    };
+    httpc::pool pool(co_await asio::this_coro::executor, options);
+    const auto plain = co_await pool.async_request("GET", nginx_http("/small"));
+    CHECK(plain.status == 200);
+    CHECK(plain.body == httpc::test::nginx_small_body);
+    CHECK(plain.header("Via").value_or("").find("tinyproxy") != std::string_view::npos);
+    CHECK(connected_to == proxy.port());
+    connected_to = 0;
+    // Through the tunnel, the origin's certificate is checked for its name.
+    const auto tls = co_await pool.async_request("GET", nginx_https("/64k"));
+    CHECK(tls.status == 200);
+    CHECK(tls.body == httpc::test::nginx_file("64k"));
+    CHECK_FALSE(tls.header("Via"));  // the proxy sees no byte of it
+    CHECK(connected_to == proxy.port());
+  }, 10s);
+}
+
+TEST_CASE("proxy: tinyproxy asking for credentials; 407 for a plain request, tunnel_failed for CONNECT") {
+  tinyproxy proxy("alice", "s3cret");
+  asio::ssl::context context(asio::ssl::context::tls_client);
+  context.load_verify_file(httpc::test::test_ca());
+  run_bounded([&]() -> asio::awaitable<void> {
+    const auto executor = co_await asio::this_coro::executor;
+    httpc::pool_options options;
+    options.tls_context = &context;
+    // tinyproxy answers 407 without credentials, 401 to wrong ones.
+    for (const auto& [userinfo, status] : {std::pair<std::string, int>{"", 407}, {"alice:wrong", 401}}) {
+      CAPTURE(userinfo);
+      options.proxy = proxy.url(userinfo);
+      httpc::pool refused(executor, options);
+      const auto plain = co_await refused.async_request("GET", nginx_http("/small"));
+      CHECK(plain.status == status);
+      const auto ec = co_await error_of(refused.async_request("GET", nginx_https("/small")));
+      CHECK(ec == httpc::error::tunnel_failed);
+    }
+    options.proxy = proxy.url("alice:s3cret");
+    httpc::pool allowed(executor, options);
+    const auto plain = co_await allowed.async_request("GET", nginx_http("/small"));
+    CHECK(plain.status == 200);
+    // The credentials go to the proxy, never through the tunnel.
+    const auto tls = co_await allowed.async_request("GET", nginx_https("/headers"));
+    CHECK(tls.status == 200);
+    CHECK(contains(tls.body, "GET /headers HTTP/1.1"));
+    CHECK_FALSE(contains(tls.body, "Proxy-Authorization"));
+  }, 10s);
+}
