@@ -96,9 +96,10 @@ std::uint32_t prefix_bits(std::string_view text) noexcept {
   constexpr std::uint64_t long_max = 0x7fffffffffffffff;
   const std::uint64_t limit = negative ? long_max + 1 : long_max;
   std::uint64_t value = 0;
-  for (; i < text.size() && is_digit(text[i]); ++i)
-    value = value > (limit - static_cast<unsigned>(text[i] - '0')) / 10 ? limit
-                                                                         : value * 10 + static_cast<unsigned>(text[i] - '0');
+  for (; i < text.size() && is_digit(text[i]); ++i) {
+    const auto digit = static_cast<unsigned>(text[i] - '0');
+    value = value > (limit - digit) / 10 ? limit : value * 10 + digit;
+  }
   return static_cast<std::uint32_t>(negative ? 0 - value : value);
 }
 
