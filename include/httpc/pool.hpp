@@ -58,6 +58,7 @@
 #include "httpc/connection.hpp"
 #include "httpc/content_decoding.hpp"
 #include "httpc/fields.hpp"
+#include "httpc/proxy_env.hpp"
 #include "httpc/response_head.hpp"
 #include "httpc/url.hpp"
 
@@ -171,6 +172,10 @@ struct pool_options {
   /// pool_options holds no string: g++ 12 corrupts one in a default
   /// argument beside a co_await, as in `pool p(co_await this_coro::executor)`.)
   std::optional<std::string> proxy;
+  /// With no `proxy`: each request takes the proxy that curl would take
+  /// from the environment (http_proxy, HTTPS_PROXY, ALL_PROXY, NO_PROXY:
+  /// proxy_from_environment), as it was when the pool was made.
+  bool use_environment_proxy = false;
 };
 
 /// Settings of one request. A timeout left empty is the pool's

@@ -31,6 +31,11 @@ environment process_environment();
 /// directly. An empty variable counts as not set.
 std::string proxy_from_environment(const url& target, const environment& env = process_environment());
 
+/// The variables proxy_from_environment reads, as the process has them
+/// now: later changes to the environment do not reach this lookup (and a
+/// pool reading it never races with a setenv).
+environment proxy_environment_snapshot();
+
 /// Whether a NO_PROXY-style list (what curl's --noproxy also takes) exempts
 /// `host`, given as in a url (an IPv6 literal without brackets). curl 7.88
 /// never looks at a port: an entry that holds one matches no host.

@@ -23,7 +23,10 @@ pool_state::pool_state(const asio::any_io_executor& executor, pool_options optio
       serial(runs_serially(executor)),
       home(serial ? executor : asio::make_strand(executor)),
       options(std::move(options)),
-      proxy(parse_proxy(this->options.proxy.value_or(""), proxy_error)) {}
+      proxy(parse_proxy(this->options.proxy.value_or(""), proxy_error)) {
+  if (this->options.use_environment_proxy && !this->options.proxy)
+    proxy_environment = proxy_environment_snapshot();
+}
 
 void lease_return::operator()(pooled_connection* connection) const noexcept {
   pool->release(std::unique_ptr<pooled_connection>(connection));

@@ -70,17 +70,8 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
     if (decode != codings::none && !find_header(spec.headers, "Accept-Encoding"))
       spec.headers.emplace_back("Accept-Encoding", accept_encoding(decode));
   }
-  // The request's proxy, else the pool's.
   std::unique_ptr<proxy_route> own_proxy;
-  const proxy_route* proxy = this->proxy.get();
-  if (spec.options.proxy) {
-    std::error_code ec;
-    own_proxy = parse_proxy(*spec.options.proxy, ec);
-    if (ec) co_return ec;
-    proxy = own_proxy.get();
-  } else if (proxy_error) {
-    co_return proxy_error;
-  }
+  const proxy_route* proxy = nullptr;
   std::shared_ptr<bool> pulled;  // for a streaming body only
   request_body body = watched(std::move(spec.body), pulled);
   url& current = spec.target;  // changed by redirects
@@ -88,6 +79,8 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
   const retry_policy& policy = spec.options.retry ? *spec.options.retry : options.retry;
 
   for (;;) {
+    // Again after a redirect: the environment's proxy depends on the target.
+    if (const std::error_code ec = route_for(current, spec.options, own_proxy, proxy)) co_return ec;
     exchange x;
     x.method = spec.method;
     x.target = &current;

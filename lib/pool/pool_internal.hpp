@@ -206,6 +206,12 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   pool_options options;
   std::error_code proxy_error;         // pool_options::proxy malformed (set by proxy's initializer)
   std::unique_ptr<proxy_route> proxy;  // pool_options::proxy read; null: direct
+  environment proxy_environment;       // use_environment_proxy: the variables when the pool was made
+
+  /// The proxy of a request to `target` (null: direct): the request's,
+  /// else the pool's, else the environment's; `own` holds one read for it.
+  std::error_code route_for(const url& target, const request_options& request, std::unique_ptr<proxy_route>& own,
+                            const proxy_route*& route) const;
   std::atomic<std::uint64_t> retries{0};
   std::atomic<std::uint64_t> requests{0};
 

@@ -27,4 +27,21 @@ std::unique_ptr<proxy_route> parse_proxy(std::string_view text, std::error_code&
   return route;
 }
 
+std::error_code pool_state::route_for(const url& target, const request_options& request,
+                                      std::unique_ptr<proxy_route>& own, const proxy_route*& route) const {
+  std::error_code ec;
+  if (request.proxy) {
+    own = parse_proxy(*request.proxy, ec);
+    route = own.get();
+  } else if (proxy_environment) {
+    // Per target: NO_PROXY may exempt where a redirect leads.
+    own = parse_proxy(proxy_from_environment(target, proxy_environment), ec);
+    route = own.get();
+  } else {
+    ec = proxy_error;
+    route = proxy.get();
+  }
+  return ec;
+}
+
 }  // namespace httpc::detail

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 namespace httpc {
 namespace {
@@ -169,6 +170,17 @@ environment process_environment() {
     const char* value = std::getenv(std::string(name).c_str());
     if (value == nullptr) return std::nullopt;
     return std::string(value);
+  };
+}
+
+environment proxy_environment_snapshot() {
+  std::vector<std::pair<std::string, std::string>> values;
+  for (const char* name : {"http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"})
+    if (const char* value = std::getenv(name)) values.emplace_back(name, value);
+  return [values = std::move(values)](std::string_view name) -> std::optional<std::string> {
+    for (const auto& [known, value] : values)
+      if (known == name) return value;
+    return std::nullopt;
   };
 }
 

@@ -13,6 +13,7 @@
 #include <asio/ssl/context.hpp>
 #include <asio/this_coro.hpp>
 
+#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -115,6 +116,38 @@ TEST_CASE("proxy: connections apart per proxy and from direct ones; the request'
   const auto requests = second.requests();
   REQUIRE(requests.size() == 1);
   CHECK_FALSE(contains(requests[0], "Proxy-Authorization"));  // none asked for
+}
+
+TEST_CASE("proxy: from the environment when asked, as it was when the pool was made; NO_PROXY per target") {
+  script_server proxy;
+  proxy.on_connection({step::read_request(), step::send(with_length("proxied")), step::expect_close()});
+  script_server origin;
+  origin.on_connection({step::read_request(), step::send(with_length("direct")), step::expect_close()});
+  script_server other;
+  other.on_connection({step::read_request(), step::send(with_length("not asked")), step::expect_close()});
+  setenv("http_proxy", address_of(proxy).c_str(), 1);
+  setenv("no_proxy", "127.0.0.1,.exempt.invalid", 1);
+  run_bounded([&]() -> asio::awaitable<void> {
+    const auto executor = co_await asio::this_coro::executor;
+    httpc::pool_options options;
+    options.use_environment_proxy = true;
+    httpc::pool from_environment(executor, options);
+    unsetenv("http_proxy");  // read already
+    const auto a = co_await from_environment.async_request("GET", "http://origin.invalid/a");
+    const auto b = co_await from_environment.async_request("GET", "http://" + address_of(origin) + "/b");
+    httpc::pool unasked(executor);
+    setenv("http_proxy", address_of(proxy).c_str(), 1);
+    const auto c = co_await unasked.async_request("GET", "http://" + address_of(other) + "/c");
+    CHECK(a.body == "proxied");
+    CHECK(b.body == "direct");
+    CHECK(c.body == "not asked");
+  });
+  unsetenv("http_proxy");
+  unsetenv("no_proxy");
+  CHECK(proxy.wait_for_finished(1, 3s));
+  const auto through = proxy.requests();
+  REQUIRE(through.size() == 1);
+  CHECK(through[0].starts_with("GET http://origin.invalid/a HTTP/1.1\r\n"));
 }
 
 TEST_CASE("proxy: a malformed proxy, or one of another scheme, is invalid_url") {
