@@ -20,6 +20,8 @@ exit_code exit_code_for(const std::error_code& ec) noexcept {
         return malformed_url;
       case error::remote_disconnected:
         return empty_reply;
+      case error::tunnel_failed:  // curl: "CONNECT tunnel failed"
+        return receive_error;
       case error::incomplete_body:
       case error::bad_chunk:
       case error::chunk_size_overflow:

@@ -11,6 +11,7 @@ enum exit_code : int {
   ok = 0,
   usage = 2,
   malformed_url = 3,
+  proxy_resolve_failed = 5,
   resolve_failed = 6,
   connect_failed = 7,
   weird_reply = 8,

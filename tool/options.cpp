@@ -101,6 +101,7 @@ const flag flags[] = {
      }},
     {'o', "output", true, [](options& o, const std::string& v) { next_output(o).file = v; return std::string(); }},
     {'Z', "parallel", false, [](options& o, const std::string&) { o.parallel = true; return std::string(); }},
+    {0, "noproxy", true, [](options& o, const std::string& v) { o.noproxy = v; return std::string(); }},
     {0, "parallel-max", true,
      [](options& o, const std::string& v) {
        const auto n = integer(v);
@@ -110,6 +111,8 @@ const flag flags[] = {
      }},
     {'O', "remote-name", false,
      [](options& o, const std::string&) { next_output(o).remote_name = true; return std::string(); }},
+    {'x', "proxy", true, [](options& o, const std::string& v) { o.proxy = v; return std::string(); }},
+    {'U', "proxy-user", true, [](options& o, const std::string& v) { o.proxy_user = v; return std::string(); }},
     {'X', "request", true, [](options& o, const std::string& v) { o.method = v; return std::string(); }},
     {0, "retry", true,
      [](options& o, const std::string& v) {
@@ -250,6 +253,10 @@ const char* usage_text() {
          " -w, --write-out <format>   print %{variable}s after each transfer (@file: from a file)\n"
          " -Z, --parallel             transfer the URLs at once (--parallel-max <n>, default 50)\n"
          "     --retry <n>            try again n times after a transient failure\n"
+         " -x, --proxy <url>          through this HTTP proxy (default port 1080); else\n"
+         "                            http_proxy, HTTPS_PROXY, ALL_PROXY as curl reads them\n"
+         "     --noproxy <list>       hosts reached directly, in place of NO_PROXY\n"
+         " -U, --proxy-user <u:p>     the proxy's credentials\n"
          "     --http1.1              HTTP/1.1 (the only version)\n"
          " -h, --help                 this text\n";
 }

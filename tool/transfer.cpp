@@ -24,6 +24,7 @@
 #include "exit_code.hpp"
 #include "output.hpp"
 #include "progress.hpp"
+#include "proxy.hpp"
 #include "request.hpp"
 #include "tls_context.hpp"
 #include "verbose.hpp"
@@ -62,6 +63,7 @@ std::string describe(exit_code code, const std::error_code& ec, const prepared_r
   switch (code) {
     case malformed_url: return "malformed URL: " + request.url;
     case resolve_failed: return "could not resolve host: " + host_of(request.url);
+    case proxy_resolve_failed: return "could not resolve proxy: " + ec.message();
     case connect_failed:
       return "failed to connect to " + ip + " port " + std::to_string(t.remote.port()) + ": " + ec.message();
     case timed_out:
@@ -175,9 +177,10 @@ void report(const options& o, const std::string& warnings, const outcome& result
   if (!unknown.empty()) std::fprintf(stderr, "httpc: %s", unknown.c_str());
 }
 
-request_options options_for(const options& o, request_timings& t) {
+request_options options_for(const options& o, request_timings& t, std::string proxy) {
   request_options ro;
   ro.timings = &t;
+  ro.proxy = std::move(proxy);
   ro.connect_timeout = o.connect_timeout;
   ro.total_timeout = o.max_time;
   ro.follow_redirects = o.location;
@@ -218,8 +221,10 @@ asio::awaitable<int> transfer(run_state& run, std::size_t index) {
   if (result.code == ok && !out.failure().empty()) result.fail(write_error, out.failure());
   std::string effective = request.url.empty() ? o.urls[index] : request.url;
   if (result.code == ok) {
-    auto [ec, response] = co_await run.connections.async_stream(request.method, request.url, request.body(),
-                                                                request.headers, options_for(o, t), as_tuple);
+    std::string proxy = proxy_for(o, request.url);
+    const bool proxied = !proxy.empty();
+    auto [ec, response] = co_await run.connections.async_stream(
+        request.method, request.url, request.body(), request.headers, options_for(o, t, std::move(proxy)), as_tuple);
     if (o.verbose) {
       print_events(stderr, t, ec ? std::string() : response.final_url().text());
       if (!ec || t.connects > 0 || t.reused) print_request_head(stderr, request);  // sent, at least in part
@@ -227,6 +232,8 @@ asio::awaitable<int> transfer(run_state& run, std::size_t index) {
     }
     if (ec) {
       exit_code code = exit_code_for(ec);
+      // Through a proxy, only the proxy's name is looked up here.
+      if (code == resolve_failed && proxied) code = proxy_resolve_failed;
       const upload_state* sending = request.stream ? request.stream->state.get() : nullptr;
       // A streamed body not all taken: the connection failed while sending.
       if (code == receive_error && sending && (!request.stream->size || sending->sent < *request.stream->size))
