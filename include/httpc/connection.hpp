@@ -41,6 +41,7 @@
 #include <utility>                     // std::move
 
 #include "httpc/detail/completion.hpp"
+#include "httpc/detail/happy_eyeballs.hpp"
 #include "httpc/detail/tls_pipe.hpp"
 #include "httpc/error.hpp"
 #include "httpc/fields.hpp"
@@ -84,6 +85,10 @@ struct connection_options {
   /// net/http: 100 Continue, 103 Early Hints and a few 102 fit.
   std::size_t max_interim_responses = 5;
   std::optional<asio::ip::tcp::endpoint> source_address;     ///< bind before connecting
+  /// A name with several addresses: IPv6 and IPv4 alternate, and each
+  /// attempt has this head start before the next begins (sooner when it
+  /// fails); the first connection wins (Happy Eyeballs, RFC 8305: 250 ms).
+  std::chrono::milliseconds happy_eyeballs_delay{250};
   /// The receive buffer's start size: it grows for a large head or a fast
   /// body, and comes back to this once a response is read (1 KiB: see
   /// httpc/reader.hpp).

@@ -1,12 +1,13 @@
 #include "httpc/detail/tls_pipe.hpp"
 
+#include "httpc/detail/completion.hpp"
+
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <sys/socket.h>
 
 #include <algorithm>
 #include <asio/error.hpp>
-#include <asio/experimental/as_tuple.hpp>
 #include <asio/ssl/error.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
@@ -17,8 +18,6 @@
 
 namespace httpc::detail {
 namespace {
-
-constexpr auto as_result = asio::experimental::as_tuple(asio::use_awaitable);
 
 // A full record (16 KiB and its overhead) fits, so one read can take it.
 constexpr std::size_t input_capacity = 17 * 1024;

@@ -19,6 +19,7 @@
 #include <asio/bind_cancellation_slot.hpp>        // the slot, kept for the spawned coroutine
 #include <asio/bind_executor.hpp>                 // the executor, kept for the completion
 #include <asio/co_spawn.hpp>                      // runs an operation for a handler
+#include <asio/experimental/as_tuple.hpp>         // as_result
 #include <asio/use_awaitable.hpp>                 // the default token
 #include <exception>                              // std::exception_ptr
 #include <system_error>                           // std::error_code, std::system_error
@@ -27,6 +28,9 @@
 #include <utility>                                // std::move, std::forward
 
 namespace httpc::detail {
+
+/// An Asio operation's error code beside its result, for co_await.
+inline constexpr auto as_result = asio::experimental::as_tuple(asio::use_awaitable);
 
 /// How an operation ends: with its error code beside its value (for a
 /// completion handler, or an operation that calls another) ...

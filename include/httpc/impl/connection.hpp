@@ -15,9 +15,6 @@
 namespace httpc {
 namespace detail {
 
-// An Asio operation's error code beside its result, for co_await.
-inline constexpr auto as_result = asio::experimental::as_tuple(asio::use_awaitable);
-
 // Standalone Asio 1.22 reports OS errors in a category of its own that maps
 // to no std::errc; the OS's own category does. A cancellation stays Asio's
 // operation_aborted, as Asio code tests for it.
@@ -194,27 +191,35 @@ asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(
   }
   end_phase(&connect_timings::resolve);
 
-  // Each address in turn (IPv6 and IPv4 as the resolver orders them), or
-  // the literal.
+  // One address (the literal, or a name's only one) takes one attempt;
+  // several race, IPv6 and IPv4 alternating (Happy Eyeballs).
   std::error_code ec = make_error_code(asio::error::host_not_found);
-  auto next = endpoints.begin();
-  const std::size_t count = not_literal ? endpoints.size() : 1;
-  for (std::size_t i = 0; i < count; ++i) {
-    const asio::ip::tcp::endpoint endpoint =
-        not_literal ? (next++)->endpoint() : asio::ip::tcp::endpoint(literal, port_);
+  if (!not_literal || endpoints.size() == 1) {
+    const asio::ip::tcp::endpoint endpoint = not_literal ? endpoints.begin()->endpoint()
+                                                         : asio::ip::tcp::endpoint(literal, port_);
     auto& sock = socket();
-    std::error_code ignored;
-    sock.close(ignored);
     sock.open(endpoint.protocol(), ec);
     if (!ec && options_.source_address) sock.bind(*options_.source_address, ec);
     if (options_.timings) options_.timings->remote = endpoint;
     if (options_.on_connecting) options_.on_connecting(endpoint);
     ec = detail::os_error(ec);
-    if (ec) continue;
-    arm(std::nullopt);
-    auto [connect_error] = co_await sock.async_connect(endpoint, detail::as_result);
-    ec = disarm(connect_error);
-    if (!ec || ec == std::errc::timed_out) break;
+    if (!ec) {
+      arm(std::nullopt);
+      auto [connect_error] = co_await sock.async_connect(endpoint, detail::as_result);
+      ec = disarm(connect_error);
+    }
+  } else if (!endpoints.empty()) {
+    std::vector<asio::ip::tcp::endpoint> addresses;
+    addresses.reserve(endpoints.size());
+    for (const auto& entry : endpoints) addresses.push_back(entry.endpoint());
+    detail::racing_options racing;
+    racing.attempt_delay = options_.happy_eyeballs_delay;
+    racing.deadline = deadline_;
+    racing.source_address = &options_.source_address;
+    racing.on_connecting = &options_.on_connecting;
+    asio::ip::tcp::endpoint connected;
+    ec = detail::os_error(co_await detail::connect_first(detail::interleaved(addresses), racing, socket(), connected));
+    if (options_.timings) options_.timings->remote = connected;
   }
   if (ec) co_return fail(ec);
   end_phase(&connect_timings::connect);
