@@ -40,7 +40,14 @@ asio::ssl::context* pool_state::context_for(const url& target, const request_opt
 origin& pool_state::origin_for(const url& target, asio::ssl::context* tls) {
   SSL_CTX* native = tls ? tls->native_handle() : nullptr;
   const auto found = origins_.find(origin_view{target.scheme, target.host, target.port, native});
-  if (found != origins_.end()) return *found->second;
+  if (found != origins_.end()) {
+    origin& o = *found->second;
+    if (o.dormant) {
+      dormant_.erase(*o.dormant);
+      o.dormant.reset();
+    }
+    return o;
+  }
   auto made = std::make_unique<origin>();
   made->key = origin_key{target.scheme, target.host, target.port, native};
   if (native && SSL_CTX_up_ref(native) == 1) made->tls.reset(native);
@@ -50,7 +57,28 @@ origin& pool_state::origin_for(const url& target, asio::ssl::context* tls) {
 }
 
 void pool_state::forget_if_unused(origin& o) {
-  if (o.open == 0 && o.waiting == 0) origins_.erase(o.key);
+  if (o.open != 0 || o.waiting != 0 || o.dormant) return;
+  if (!o.session || closed_) {
+    origins_.erase(o.key);
+    return;
+  }
+  // Kept, among the latest few, so that its next connection resumes the
+  // session: a server that closes every connection leaves none idle.
+  o.dormant = dormant_.insert(dormant_.end(), &o);
+  if (dormant_.size() > max_dormant) {
+    origin* oldest = dormant_.front();
+    dormant_.pop_front();
+    origins_.erase(oldest->key);
+  }
+}
+
+void pool_state::keep_session(pooled_connection& c) {
+  const std::lock_guard lock(mutex_);
+  keep_session_locked(c);
+}
+
+void pool_state::keep_session_locked(pooled_connection& c) {
+  if (tls_session session = c.link.tls_session()) c.home->session = std::move(session);
 }
 
 std::unique_ptr<pooled_connection> pool_state::create(origin& o, asio::ssl::context* tls) {
@@ -58,7 +86,9 @@ std::unique_ptr<pooled_connection> pool_state::create(origin& o, asio::ssl::cont
   ++open_;
   // A connection's timers run on its executor, alongside the exchange.
   const asio::any_io_executor where = serial ? executor : asio::make_strand(executor);
-  return std::make_unique<pooled_connection>(where, &o, options.connection, tls);
+  auto c = std::make_unique<pooled_connection>(where, &o, options.connection, tls);
+  if (o.session) c->link.set_tls_session(o.session);
+  return c;
 }
 
 void pool_state::discard(std::unique_ptr<pooled_connection> c) {
@@ -231,6 +261,9 @@ void pool_state::release(std::unique_ptr<pooled_connection> c) {
 }
 
 void pool_state::give_back(std::unique_ptr<pooled_connection> c) {
+  // Its response was read (or it failed): a TLS 1.3 server's tickets came
+  // before the response, so its latest session is there, kept or not.
+  keep_session_locked(*c);
   // Only a connection whose response was read to the end, kept alive, with
   // no byte past it, serves another request. What the connection knows
   // says so without a system call; take() looks at the socket later.
