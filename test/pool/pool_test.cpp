@@ -1928,6 +1928,28 @@ TEST_CASE("tls sessions: never across contexts; each context's first connection 
   CHECK(handshakes == "full resumed full resumed resumed");
 }
 
+TEST_CASE("tls sessions: origins without connections keep theirs, the 64 latest") {
+  // One origin per context, all at one address.
+  std::vector<asio::ssl::context> contexts;
+  for (int i = 0; i < 65; ++i) contexts.push_back(nginx_context());
+  std::string handshakes;
+  const auto options = recording_handshakes(contexts[0], handshakes);
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor, options);
+    httpc::request_options each;
+    for (auto& context : contexts) {
+      each.tls_context = &context;
+      (void)co_await pool.async_request("GET", nginx_https("/close"), {}, {}, each);
+    }
+    handshakes.clear();
+    each.tls_context = &contexts[1];  // the oldest kept
+    (void)co_await pool.async_request("GET", nginx_https("/close"), {}, {}, each);
+    each.tls_context = &contexts[0];  // dropped for the 65th
+    (void)co_await pool.async_request("GET", nginx_https("/close"), {}, {}, each);
+  }, 20s);
+  CHECK(handshakes == "resumed full");
+}
+
 // ============================================================================
 // nginx
 // ============================================================================
