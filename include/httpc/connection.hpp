@@ -299,11 +299,15 @@ class basic_connection {
   enum class state : unsigned char { closed, idle, awaiting_response, reading_body };
   using clock = std::chrono::steady_clock;
 
-  // Asio's native_handle() is not const, though it changes nothing.
-  SSL* native_ssl() const noexcept
-    requires(is_tls)
-  {
-    return stream_ ? const_cast<Stream&>(*stream_).native_handle() : nullptr;
+  // The SSL object, or null. Asio's native_handle() is not const, though it
+  // changes nothing. Not constrained to TLS: clang 14 instantiates the
+  // members above for a plain connection too when the class is
+  // instantiated explicitly, and their bodies call this.
+  SSL* native_ssl() const noexcept {
+    if constexpr (is_tls)
+      return stream_ ? const_cast<Stream&>(*stream_).native_handle() : nullptr;
+    else
+      return nullptr;
   }
 
   asio::awaitable<std::error_code> connect_op(std::string host, std::uint16_t port,
