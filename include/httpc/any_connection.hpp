@@ -28,6 +28,7 @@
 #include <variant>                   // plain or TLS
 
 #include "httpc/connection.hpp"
+#include "httpc/tls_session.hpp"
 
 namespace httpc {
 
@@ -147,6 +148,30 @@ class any_connection {
         return c.stream().native_handle();
       else
         return nullptr;
+    });
+  }
+  /// TLS: as the core's; a plain connection ignores the session.
+  void set_tls_session(httpc::tls_session session) noexcept {
+    visit([&](auto& c) {
+      if constexpr (std::decay_t<decltype(c)>::is_tls) c.set_tls_session(std::move(session));
+    });
+  }
+  /// TLS: as the core's; empty over plain TCP.
+  httpc::tls_session tls_session() const noexcept {
+    return visit([](auto& c) -> httpc::tls_session {
+      if constexpr (std::decay_t<decltype(c)>::is_tls)
+        return c.tls_session();
+      else
+        return {};
+    });
+  }
+  /// TLS: as the core's; false over plain TCP.
+  bool tls_session_reused() const noexcept {
+    return visit([](auto& c) {
+      if constexpr (std::decay_t<decltype(c)>::is_tls)
+        return c.tls_session_reused();
+      else
+        return false;
     });
   }
   const std::string& tunnel_refusal() const noexcept {

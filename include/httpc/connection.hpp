@@ -49,6 +49,7 @@
 #include "httpc/reader.hpp"
 #include "httpc/response_head.hpp"
 #include "httpc/serializer.hpp"
+#include "httpc/tls_session.hpp"
 
 namespace httpc {
 
@@ -257,6 +258,44 @@ class basic_connection {
   /// sent again elsewhere, whatever its method.
   bool wrote_request() const noexcept { return wrote_request_; }
 
+  // The session is no connection_options member: options are settings,
+  // shared (a pool gives all its connections the same), while a session is
+  // learned from one server and good for that origin alone.
+
+  /// TLS: the session to offer on the next async_connect or
+  /// async_connect_tunnel (that one only), to resume it with a short
+  /// handshake; a server that does not take it makes a full one. It must
+  /// come from a connection with the same TLS context to the same host and
+  /// port: keep sessions per origin and context, as the pool does. A
+  /// resumed session was verified when it was made; the host name is
+  /// checked again against its certificate.
+  void set_tls_session(httpc::tls_session session) noexcept
+    requires(is_tls)
+  {
+    session_to_offer_ = std::move(session);
+  }
+  /// TLS: the connection's session when it can be resumed, else empty:
+  /// after the handshake under TLS 1.2; under TLS 1.3 once a session
+  /// ticket came, which servers send after the handshake (after the first
+  /// response was read). Still there once the connection is closed; none
+  /// after a handshake that did not finish.
+  httpc::tls_session tls_session() const noexcept
+    requires(is_tls)
+  {
+    SSL* ssl = native_ssl();
+    if (ssl == nullptr || SSL_is_init_finished(ssl) != 1) return {};
+    httpc::tls_session current(SSL_get1_session(ssl));
+    if (current && SSL_SESSION_is_resumable(current.native_handle()) == 1) return current;
+    return {};
+  }
+  /// TLS: whether the last handshake resumed the session offered.
+  bool tls_session_reused() const noexcept
+    requires(is_tls)
+  {
+    SSL* ssl = native_ssl();
+    return ssl != nullptr && SSL_session_reused(ssl) == 1;
+  }
+
  private:
   friend class basic_response<Stream>;
   // Its async_getresponse has the core's frame make an any_response: no
@@ -264,6 +303,17 @@ class basic_connection {
   friend class any_connection;
   enum class state : unsigned char { closed, idle, awaiting_response, reading_body };
   using clock = std::chrono::steady_clock;
+
+  // The SSL object, or null. Asio's native_handle() is not const, though it
+  // changes nothing. Not constrained to TLS: clang 14 instantiates the
+  // members above for a plain connection too when the class is
+  // instantiated explicitly, and their bodies call this.
+  SSL* native_ssl() const noexcept {
+    if constexpr (is_tls)
+      return stream_ ? const_cast<Stream&>(*stream_).native_handle() : nullptr;
+    else
+      return nullptr;
+  }
 
   asio::awaitable<std::error_code> connect_op(std::string host, std::uint16_t port,
                                               std::optional<detail::tunnel_plan> tunnel);
@@ -303,6 +353,7 @@ class basic_connection {
   connection_options options_;
   asio::ssl::context* tls_context_ = nullptr;
   std::optional<Stream> stream_;
+  httpc::tls_session session_to_offer_;  // TLS: for the next connect only
   [[no_unique_address]] std::conditional_t<is_tls, detail::tls_pipe, detail::no_tls_pipe> tls_;
   asio::steady_timer timer_;
   // What a timer's handler may touch: it can run after the connection is

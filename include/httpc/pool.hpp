@@ -4,7 +4,8 @@
 /// origin (scheme, host, port, TLS context), limits per origin and in total,
 /// a queue with a wait timeout, idle connections closed after a while, a
 /// safe retry of requests that met a stale keep-alive connection, optional
-/// redirects, stats and per-request timings.
+/// redirects, stats and per-request timings. A new TLS connection resumes
+/// the latest session of its origin.
 ///
 /// Safe by default with servers it does not trust: strict parsing (a reply
 /// that is no HTTP is error::bad_status_line), connect (DNS, TCP and TLS)

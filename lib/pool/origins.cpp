@@ -45,7 +45,14 @@ origin& pool_state::origin_for(const url& target, const proxy_route* proxy, asio
   SSL_CTX* native = tls ? tls->native_handle() : nullptr;
   const std::string_view through = proxy ? std::string_view(proxy->identity) : std::string_view();
   const auto found = origins_.find(origin_view{target.scheme, target.host, target.port, native, through});
-  if (found != origins_.end()) return *found->second;
+  if (found != origins_.end()) {
+    origin& o = *found->second;
+    if (o.dormant) {
+      dormant_.erase(*o.dormant);
+      o.dormant.reset();
+    }
+    return o;
+  }
   auto made = std::make_unique<origin>();
   made->key = origin_key{target.scheme, target.host, target.port, native, std::string(through)};
   if (native && SSL_CTX_up_ref(native) == 1) made->tls.reset(native);
@@ -55,7 +62,32 @@ origin& pool_state::origin_for(const url& target, const proxy_route* proxy, asio
 }
 
 void pool_state::forget_if_unused(origin& o) {
-  if (o.open == 0 && o.waiting == 0) origins_.erase(o.key);
+  if (o.open != 0 || o.waiting != 0 || o.dormant) return;
+  if (!o.session || closed_) {
+    origins_.erase(o.key);
+    return;
+  }
+  // Kept, among the latest few, so that its next connection resumes the
+  // session: a server that closes every connection leaves none idle.
+  o.dormant = dormant_.insert(dormant_.end(), &o);
+  if (dormant_.size() > max_dormant) {
+    origin* oldest = dormant_.front();
+    dormant_.pop_front();
+    origins_.erase(oldest->key);
+  }
+}
+
+void pool_state::keep_session(pooled_connection& c) {
+  const std::lock_guard lock(mutex_);
+  keep_session_locked(c);
+}
+
+void pool_state::keep_session_locked(pooled_connection& c) {
+  // Most give-backs bring the session the origin holds already: no
+  // reference taken for those.
+  SSL* ssl = c.link.tls_handle();
+  if (!ssl || SSL_get_session(ssl) == c.home->session.native_handle()) return;
+  if (tls_session session = c.link.tls_session()) c.home->session = std::move(session);
 }
 
 std::unique_ptr<pooled_connection> pool_state::create(origin& o, asio::ssl::context* tls) {
@@ -63,7 +95,9 @@ std::unique_ptr<pooled_connection> pool_state::create(origin& o, asio::ssl::cont
   ++open_;
   // A connection's timers run on its executor, alongside the exchange.
   const asio::any_io_executor where = serial ? executor : asio::make_strand(executor);
-  return std::make_unique<pooled_connection>(where, &o, options.connection, tls);
+  auto c = std::make_unique<pooled_connection>(where, &o, options.connection, tls);
+  if (o.session) c->link.set_tls_session(o.session);
+  return c;
 }
 
 void pool_state::discard(std::unique_ptr<pooled_connection> c) {
@@ -236,6 +270,9 @@ void pool_state::release(std::unique_ptr<pooled_connection> c) {
 }
 
 void pool_state::give_back(std::unique_ptr<pooled_connection> c) {
+  // Its response was read (or it failed): a TLS 1.3 server's tickets came
+  // before the response, so its latest session is there, kept or not.
+  keep_session_locked(*c);
   // Only a connection whose response was read to the end, kept alive, with
   // no byte past it, serves another request. What the connection knows
   // says so without a system call; take() looks at the socket later.

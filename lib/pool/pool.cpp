@@ -122,6 +122,10 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
       }
       timings.remote = pc.timings.remote;
       if (x.connected) {
+        // Now, not only when it is given back: a request that comes while
+        // this one still holds its connection (reads its stream) resumes
+        // the session too.
+        keep_session(pc);
         ++timings.connects;
         timings.resolve += pc.timings.resolve;
         timings.connect += pc.timings.connect;

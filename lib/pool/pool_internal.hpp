@@ -159,6 +159,12 @@ struct origin {
   std::vector<std::unique_ptr<pooled_connection>> idle;  // most recently used last
   std::size_t open = 0;                                   // idle, in use, connecting
   std::size_t waiting = 0;
+  // The latest resumable TLS session of its connections, offered to each
+  // new one. Per origin: a session is good for the host it was verified
+  // for and the context it was made with, which the key holds.
+  tls_session session;
+  // Where it is among the origins kept for their session alone.
+  std::optional<std::list<origin*>::iterator> dormant;
 };
 
 struct waiter {
@@ -198,6 +204,9 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   void release(std::unique_ptr<pooled_connection> c);
   /// Closes the idle connections and fails the waiters. On `home`.
   void shut_down();
+  /// The connection's TLS session, when it has a resumable one, becomes its
+  /// origin's: after a new connection's exchange. From any thread.
+  void keep_session(pooled_connection& c);
   pool_stats stats() const noexcept;
 
   asio::any_io_executor executor;
@@ -243,6 +252,7 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   asio::ssl::context* context_for(const url& target, const request_options& request);
   origin& origin_for(const url& target, const proxy_route* proxy, asio::ssl::context* tls);
   void forget_if_unused(origin& o);
+  void keep_session_locked(pooled_connection& c);
   std::unique_ptr<pooled_connection> take(origin& o, asio::ssl::context* tls, bool fresh, clock::time_point now);
   std::unique_ptr<pooled_connection> create(origin& o, asio::ssl::context* tls);
   void discard(std::unique_ptr<pooled_connection> c);
@@ -257,6 +267,10 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   std::optional<asio::ssl::context> own_tls_;  // made for the first https origin; outlives them
   std::map<origin_key, std::unique_ptr<origin>, origin_order> origins_;
   std::list<waiter*> queue_;
+  // Origins without connections, kept for their TLS session, oldest first:
+  // at most max_dormant, as many as Go's LRU session cache holds by default.
+  static constexpr std::size_t max_dormant = 64;
+  std::list<origin*> dormant_;
   // No timer closes idle connections: none keeps the io_context running.
   // A request or a connection given back past this sweeps them.
   clock::time_point next_expiry_ = clock::time_point::max();

@@ -217,6 +217,26 @@ TEST_CASE("any_connection: the transport is the one chosen, not the port's") {
   });
 }
 
+TEST_CASE("any_connection: TLS sessions as the core's; a plain connection has none") {
+  asio::ssl::context context = test_context();
+  run_bounded([&]() -> asio::awaitable<void> {
+    const auto executor = co_await asio::this_coro::executor;
+    any_connection plain(executor, nullptr);
+    co_await plain.async_connect(nginx::nginx_tls_host, nginx::nginx_http_port());
+    CHECK_FALSE(plain.tls_session());
+    CHECK_FALSE(plain.tls_session_reused());
+    any_connection first(executor, &context);
+    co_await exchanges(first);
+    const httpc::tls_session session = first.tls_session();
+    REQUIRE(session);
+    CHECK_FALSE(first.tls_session_reused());
+    any_connection second(executor, &context);
+    second.set_tls_session(session);
+    co_await second.async_connect(nginx::nginx_tls_host, nginx::nginx_https_port());
+    CHECK(second.tls_session_reused());
+  });
+}
+
 TEST_CASE("any_connection: errors as the core reports them, for both") {
   asio::ssl::context context = test_context();
   for (asio::ssl::context* tls : {static_cast<asio::ssl::context*>(nullptr), &context}) {

@@ -23,12 +23,16 @@
 
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/cancellation_signal.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/experimental/deferred.hpp>
 #include <asio/io_context.hpp>
+#include <asio/read_until.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_future.hpp>
+#include <asio/write.hpp>
 
 #include <algorithm>
 #include <array>
@@ -2461,6 +2465,166 @@ TEST_CASE("nginx: a client certificate on the mTLS port") {
     CHECK(r.status() == 200);
     const std::string body = co_await r.async_read_all();
     CHECK(body.starts_with("SUCCESS "));
+  });
+}
+
+// ============================================================================
+// TLS session resumption against nginx (tickets; session IDs from its cache)
+// ============================================================================
+
+namespace {
+
+asio::ssl::context nginx_context() {
+  asio::ssl::context context(asio::ssl::context::tls_client);
+  context.load_verify_file(httpc::test::test_ca());
+  context.set_verify_mode(asio::ssl::verify_peer);
+  return context;
+}
+
+// One GET of /small on `c`, its body read: a TLS 1.3 ticket comes before it.
+asio::awaitable<std::string> get_small(httpc::tls_connection& c) {
+  co_await c.async_request("GET", "/small");
+  auto r = co_await c.async_getresponse();
+  co_return co_await r.async_read_all();
+}
+
+}  // namespace
+
+TEST_CASE("tls sessions: a TLS 1.3 ticket, there once a response was read, resumes the next connection") {
+  namespace nginx = httpc::test;
+  auto context = nginx_context();
+  run_bounded([&]() -> asio::awaitable<void> {
+    const auto executor = co_await asio::this_coro::executor;
+    httpc::tls_connection first(executor, context);
+    CHECK_FALSE(first.tls_session());
+    co_await first.async_connect(nginx::nginx_tls_host, nginx::nginx_https_port());
+    CHECK(SSL_version(first.stream().native_handle()) == TLS1_3_VERSION);
+    CHECK_FALSE(first.tls_session_reused());
+    CHECK_FALSE(first.tls_session());  // the ticket comes after the handshake
+    CHECK(co_await get_small(first) == nginx::nginx_small_body);
+    const httpc::tls_session session = first.tls_session();
+    REQUIRE(session);
+    CHECK(SSL_SESSION_has_ticket(session.native_handle()) == 1);
+
+    httpc::tls_connection second(executor, context);
+    second.set_tls_session(session);
+    co_await second.async_connect(nginx::nginx_tls_host, nginx::nginx_https_port());
+    CHECK(second.tls_session_reused());
+    CHECK(co_await get_small(second) == nginx::nginx_small_body);
+    // Offered to one connect only.
+    co_await second.async_connect(nginx::nginx_tls_host, nginx::nginx_https_port());
+    CHECK_FALSE(second.tls_session_reused());
+  });
+}
+
+TEST_CASE("tls sessions: a TLS 1.2 session ID, there after the handshake, resumes the next connection") {
+  namespace nginx = httpc::test;
+  auto context = nginx_context();
+  SSL_CTX_set_max_proto_version(context.native_handle(), TLS1_2_VERSION);
+  SSL_CTX_set_options(context.native_handle(), SSL_OP_NO_TICKET);  // nginx's session cache instead
+  run_bounded([&]() -> asio::awaitable<void> {
+    const auto executor = co_await asio::this_coro::executor;
+    auto first = std::make_unique<httpc::tls_connection>(executor, context);
+    co_await first->async_connect(nginx::nginx_tls_host, nginx::nginx_https_port());
+    CHECK(SSL_version(first->stream().native_handle()) == TLS1_2_VERSION);
+    CHECK_FALSE(first->tls_session_reused());
+    const httpc::tls_session session = first->tls_session();
+    REQUIRE(session);
+    unsigned int id_length = 0;
+    SSL_SESSION_get_id(session.native_handle(), &id_length);
+    CHECK(id_length > 0);
+    CHECK(SSL_SESSION_has_ticket(session.native_handle()) == 0);
+    // Gone without a close_notify: the session still resumes (RFC 5246
+    // §7.2.1), though OpenSSL's default is TLS 1.0's rule.
+    first.reset();
+    CHECK(SSL_SESSION_is_resumable(session.native_handle()) == 1);
+
+    httpc::tls_connection second(executor, context);
+    second.set_tls_session(session);
+    co_await second.async_connect(nginx::nginx_tls_host, nginx::nginx_https_port());
+    CHECK(second.tls_session_reused());
+    CHECK(co_await get_small(second) == nginx::nginx_small_body);
+  });
+}
+
+TEST_CASE("tls sessions: a session offered for a name its certificate lacks fails verification") {
+  namespace nginx = httpc::test;
+  auto context = nginx_context();
+  run_bounded([&]() -> asio::awaitable<void> {
+    const auto executor = co_await asio::this_coro::executor;
+    httpc::tls_connection first(executor, context);
+    co_await first.async_connect(nginx::nginx_tls_host, nginx::nginx_https_port());
+    (void)co_await get_small(first);
+    const httpc::tls_session session = first.tls_session();
+    REQUIRE(session);
+    // "127.1" reaches the same nginx under a name its certificate does not
+    // hold (see "a host name not in the certificate fails verification").
+    // The server resumes the session, whose stored verify result is good:
+    // only the core's own check of the name refuses it.
+    httpc::tls_connection second(executor, context);
+    second.set_tls_session(session);
+    const std::error_code ec = co_await error_of(second.async_connect("127.1", nginx::nginx_https_port()));
+    CHECK(second.tls_session_reused());
+    CHECK_MESSAGE(is_verify_failure(ec), ec.category().name() << ": " << ec.message());
+    CHECK_FALSE(second.is_open());
+  });
+}
+
+namespace {
+
+constexpr auto tunnel_result = asio::experimental::as_tuple(asio::use_awaitable);
+
+// Bytes from one socket to the other until the end of `from`, then the end
+// passed on.
+asio::awaitable<void> pump(asio::ip::tcp::socket& from, asio::ip::tcp::socket& to) {
+  std::array<char, 16384> buffer;
+  for (;;) {
+    auto [read_error, n] = co_await from.async_read_some(asio::buffer(buffer), tunnel_result);
+    if (read_error) break;
+    auto [write_error, written] = co_await asio::async_write(to, asio::buffer(buffer.data(), n), tunnel_result);
+    if (write_error) break;
+  }
+  std::error_code ignored;
+  to.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+}
+
+// A CONNECT proxy for `connections` connections, one after another, each a
+// tunnel to 127.0.0.1:`port` whatever it asks for.
+asio::awaitable<void> relay_to(asio::ip::tcp::acceptor& acceptor, std::uint16_t port, int connections) {
+  for (int i = 0; i < connections; ++i) {
+    auto client = co_await acceptor.async_accept(asio::use_awaitable);
+    std::string request;
+    co_await asio::async_read_until(client, asio::dynamic_buffer(request), "\r\n\r\n", asio::use_awaitable);
+    asio::ip::tcp::socket server(acceptor.get_executor());
+    co_await server.async_connect({asio::ip::make_address("127.0.0.1"), port}, asio::use_awaitable);
+    co_await asio::async_write(client, asio::buffer(std::string_view("HTTP/1.1 200 OK\r\n\r\n")),
+                               asio::use_awaitable);
+    co_await (pump(client, server) && pump(server, client));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("tls sessions: offered and resumed through a proxy's tunnel too") {
+  namespace nginx = httpc::test;
+  auto context = nginx_context();
+  run_bounded([&]() -> asio::awaitable<void> {
+    const auto executor = co_await asio::this_coro::executor;
+    asio::ip::tcp::acceptor acceptor(executor, {asio::ip::make_address("127.0.0.1"), 0});
+    const std::uint16_t proxy_port = acceptor.local_endpoint().port();
+    asio::co_spawn(executor, relay_to(acceptor, nginx::nginx_https_port(), 2), asio::detached);
+    httpc::tls_connection first(executor, context);
+    co_await first.async_connect_tunnel("127.0.0.1", proxy_port, nginx::nginx_tls_host, 443);
+    CHECK(co_await get_small(first) == nginx::nginx_small_body);
+    CHECK_FALSE(first.tls_session_reused());
+    const httpc::tls_session session = first.tls_session();
+    REQUIRE(session);
+    first.close();
+    httpc::tls_connection second(executor, context);
+    second.set_tls_session(session);
+    co_await second.async_connect_tunnel("127.0.0.1", proxy_port, nginx::nginx_tls_host, 443);
+    CHECK(second.tls_session_reused());
+    CHECK(co_await get_small(second) == nginx::nginx_small_body);
   });
 }
 

@@ -1827,6 +1827,130 @@ TEST_CASE("tls origins: two contexts at one address do not share connections") {
 }
 
 // ============================================================================
+// TLS sessions, against nginx
+// ============================================================================
+
+namespace {
+
+asio::ssl::context nginx_context() {
+  asio::ssl::context context(asio::ssl::context::tls_client);
+  context.load_verify_file(httpc::test::test_ca());
+  return context;
+}
+
+std::string nginx_https(std::string_view path) {
+  return "https://" + std::string(httpc::test::nginx_tls_host) + ":" +
+         std::to_string(httpc::test::nginx_https_port()) + std::string(path);
+}
+
+// For each connection the pool opens, in order: "full" or "resumed", the
+// handshake it made, in `handshakes` ("full resumed ...").
+httpc::pool_options recording_handshakes(asio::ssl::context& context, std::string& handshakes) {
+  httpc::pool_options options;
+  options.tls_context = &context;
+  options.on_connect = [&handshakes](const httpc::connection_event& e) {
+    if (!e.connected || e.tls == nullptr) return;
+    if (!handshakes.empty()) handshakes += ' ';
+    handshakes += SSL_session_reused(e.tls) == 1 ? "resumed" : "full";
+  };
+  return options;
+}
+
+}  // namespace
+
+TEST_CASE("tls sessions: a new connection resumes its origin's latest session, TLS 1.3 and 1.2") {
+  auto context = nginx_context();
+  int version = TLS1_3_VERSION;
+  SUBCASE("TLS 1.3 tickets") {}
+  SUBCASE("TLS 1.2 session IDs") {
+    version = TLS1_2_VERSION;
+    SSL_CTX_set_max_proto_version(context.native_handle(), TLS1_2_VERSION);
+    SSL_CTX_set_options(context.native_handle(), SSL_OP_NO_TICKET);
+  }
+  std::string handshakes;
+  auto options = recording_handshakes(context, handshakes);
+  std::vector<int> versions;
+  options.on_connect = [&, record = options.on_connect](const httpc::connection_event& e) {
+    record(e);
+    if (e.connected) versions.push_back(SSL_version(e.tls));
+  };
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor, options);
+    // Connection: close: each request on a new connection, none left idle
+    // (the origin is kept for its session).
+    for (int i = 0; i < 3; ++i) {
+      const auto r = co_await pool.async_request("GET", nginx_https("/close"));
+      CHECK(r.body == httpc::test::nginx_small_body);
+      CHECK(pool.stats().open == 0);
+    }
+  });
+  CHECK(handshakes == "full resumed resumed");
+  CHECK(versions == std::vector<int>(3, version));
+}
+
+TEST_CASE("tls sessions: kept once a new connection's head was read, for a request beside its stream") {
+  auto context = nginx_context();
+  SUBCASE("TLS 1.3 tickets") {}
+  SUBCASE("TLS 1.2 session IDs") {
+    SSL_CTX_set_max_proto_version(context.native_handle(), TLS1_2_VERSION);
+    SSL_CTX_set_options(context.native_handle(), SSL_OP_NO_TICKET);
+  }
+  std::string handshakes;
+  const auto options = recording_handshakes(context, handshakes);
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor, options);
+    auto stream = co_await pool.async_stream("GET", nginx_https("/64k"));
+    // The stream holds the first connection: this request opens another.
+    const auto r = co_await pool.async_request("GET", nginx_https("/small"));
+    CHECK(r.body == httpc::test::nginx_small_body);
+    const std::string body = co_await stream.async_read_all();
+    CHECK(body.size() == 65536);
+    CHECK(pool.stats().open == 2);
+  });
+  CHECK(handshakes == "full resumed");
+}
+
+TEST_CASE("tls sessions: never across contexts; each context's first connection is a full handshake") {
+  auto first_context = nginx_context();
+  auto second_context = nginx_context();
+  std::string handshakes;
+  const auto options = recording_handshakes(first_context, handshakes);
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor, options);
+    httpc::request_options second;
+    second.tls_context = &second_context;
+    (void)co_await pool.async_request("GET", nginx_https("/close"));
+    (void)co_await pool.async_request("GET", nginx_https("/close"));
+    (void)co_await pool.async_request("GET", nginx_https("/close"), {}, {}, second);
+    (void)co_await pool.async_request("GET", nginx_https("/close"), {}, {}, second);
+    (void)co_await pool.async_request("GET", nginx_https("/close"));
+  });
+  CHECK(handshakes == "full resumed full resumed resumed");
+}
+
+TEST_CASE("tls sessions: origins without connections keep theirs, the 64 latest") {
+  // One origin per context, all at one address.
+  std::vector<asio::ssl::context> contexts;
+  for (int i = 0; i < 65; ++i) contexts.push_back(nginx_context());
+  std::string handshakes;
+  const auto options = recording_handshakes(contexts[0], handshakes);
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool pool(co_await asio::this_coro::executor, options);
+    httpc::request_options each;
+    for (auto& context : contexts) {
+      each.tls_context = &context;
+      (void)co_await pool.async_request("GET", nginx_https("/close"), {}, {}, each);
+    }
+    handshakes.clear();
+    each.tls_context = &contexts[1];  // the oldest kept
+    (void)co_await pool.async_request("GET", nginx_https("/close"), {}, {}, each);
+    each.tls_context = &contexts[0];  // dropped for the 65th
+    (void)co_await pool.async_request("GET", nginx_https("/close"), {}, {}, each);
+  }, 20s);
+  CHECK(handshakes == "resumed full");
+}
+
+// ============================================================================
 // nginx
 // ============================================================================
 

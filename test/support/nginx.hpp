@@ -29,6 +29,7 @@
 //   GET /status/204, /status/404, /status/500
 // and nginx_mtls_port() also GET /client-cert: "SUCCESS <subject DN>\n".
 // Keep-alive connections take 100000 requests. HEAD works on the files.
+// TLS sessions resume: by ticket, or by TLS 1.2 session ID (a session cache).
 //
 // Each value comes from the environment variable of its name if set (CTest
 // sets the paths), else from HTTPC_NGINX_DIR/fixture.env, which the fixture

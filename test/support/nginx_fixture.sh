@@ -208,6 +208,9 @@ $(nginx_temp_paths)
   client_body_buffer_size 4m;
 
   ssl_protocols TLSv1.2 TLSv1.3;
+  # Sessions resume by ticket (nginx's default) and, for a client that
+  # wants no ticket, by TLS 1.2 session ID from this cache.
+  ssl_session_cache shared:httpc:1m;
   ssl_certificate $dir/pki/server.pem;
   ssl_certificate_key $dir/pki/server.key;
 

@@ -36,6 +36,21 @@ inline bool expects_continue(const Headers& headers) noexcept {
   return false;
 }
 
+// Whether `certificate` is for `host`, a name or an address literal, as
+// chain verification checks it (`flags`: the verify parameters' host flags).
+inline bool certifies_host(X509* certificate, const std::string& host, unsigned int flags) noexcept {
+  if (certificate == nullptr) return false;
+  std::error_code not_literal;
+  const asio::ip::address literal = asio::ip::make_address(host, not_literal);
+  if (not_literal) return X509_check_host(certificate, host.data(), host.size(), flags, nullptr) == 1;
+  if (literal.is_v4()) {
+    const auto bytes = literal.to_v4().to_bytes();
+    return X509_check_ip(certificate, bytes.data(), bytes.size(), 0) == 1;
+  }
+  const auto bytes = literal.to_v6().to_bytes();
+  return X509_check_ip(certificate, bytes.data(), bytes.size(), 0) == 1;
+}
+
 }  // namespace detail
 
 template <class Stream>
@@ -63,6 +78,14 @@ void basic_connection<Stream>::close() noexcept {
   ++timer_state_->generation;
   timer_.cancel();
   if (stream_) {
+    if constexpr (is_tls) {
+      // No close_notify goes out. Since TLS 1.1 a session survives a close
+      // without one (RFC 5246 §7.2.1); OpenSSL, as TLS 1.0 asked, spoils it
+      // when the SSL object goes, unless told one was sent. A fatal alert
+      // spoils it all the same, when it is sent or received.
+      SSL* ssl = stream_->native_handle();
+      SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_SENT_SHUTDOWN);
+    }
     std::error_code ignored;
     socket().close(ignored);
   }
@@ -142,6 +165,9 @@ template <class Stream>
 asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(
     std::string host, std::uint16_t port, std::optional<detail::tunnel_plan> tunnel) {
   close();
+  // Offered on this connect only, whatever its outcome: a later connect
+  // may be to another host.
+  const httpc::tls_session offered = std::move(session_to_offer_);
   host_ = std::move(host);
   port_ = port;
   reader_.clear();
@@ -250,6 +276,7 @@ asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(
       co_return fail(ssl_error());
     static constexpr unsigned char alpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
     SSL_set_alpn_protos(ssl, alpn, sizeof alpn);
+    if (offered && SSL_set_session(ssl, offered.native_handle()) != 1) co_return fail(ssl_error());
     // A name means nothing on an unverified chain: checking it verifies the
     // chain too, whatever the context's mode (CPython's check_hostname
     // forces CERT_REQUIRED). OpenSSL checks the name during chain
@@ -280,7 +307,14 @@ asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(
     arm(std::nullopt);
     if ((ec = disarm(co_await tls_.async_handshake(socket(), timer_state_->timed_out)))) co_return fail(ec);
     // A verify callback of the context's may have waved a failure through.
-    if (verify && SSL_get_verify_result(ssl) != X509_V_OK)
+    // A resumed session was verified when it was made: OpenSSL restores
+    // that result, for the name checked then. The name is checked again on
+    // the session's certificate, in case the session came from another host.
+    const bool host_unproven =
+        options_.verify_host_name && SSL_session_reused(ssl) == 1 &&
+        !detail::certifies_host(SSL_get0_peer_certificate(ssl), host_,
+                                X509_VERIFY_PARAM_get_hostflags(SSL_get0_param(ssl)));
+    if ((verify && SSL_get_verify_result(ssl) != X509_V_OK) || host_unproven)
       co_return fail(std::error_code(ERR_PACK(ERR_LIB_SSL, 0, SSL_R_CERTIFICATE_VERIFY_FAILED),
                                      asio::error::get_ssl_category()));
     end_phase(&connect_timings::handshake);
