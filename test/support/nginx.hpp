@@ -4,8 +4,9 @@
 // A test gets the fixture with httpc_use_nginx(<test>) in test/CMakeLists.txt
 // (cmake/NginxFixture.cmake). test/support/nginx_fixture.sh starts nginx
 // with one worker on 127.0.0.1 (and [::1] when nginx_has_ipv6()), four ports:
-//   nginx_http_port()       plain HTTP
+//   nginx_http_port()       plain HTTP (also on the Unix socket nginx_http_socket())
 //   nginx_https_port()      TLS, certificate for localhost, 127.0.0.1 and ::1
+//                           (also on the Unix socket nginx_https_socket())
 //                           signed by test_ca()
 //   nginx_mtls_port()       the same, and a client certificate signed by
 //                           test_ca() is required (test_client_cert/key());
@@ -137,6 +138,10 @@ inline std::uint16_t nginx_mtls_port() { return detail::nginx_port("HTTPC_NGINX_
 inline std::uint16_t nginx_untrusted_port() {
   return detail::nginx_port("HTTPC_NGINX_UNTRUSTED_PORT");
 }
+/// The Unix socket paths where nginx serves what nginx_http_port() and
+/// nginx_https_port() serve.
+inline std::string nginx_http_socket() { return detail::nginx_setting("HTTPC_NGINX_HTTP_SOCKET"); }
+inline std::string nginx_https_socket() { return detail::nginx_setting("HTTPC_NGINX_HTTPS_SOCKET"); }
 /// Whether nginx listens on [::1] too (on the same ports).
 inline bool nginx_has_ipv6() { return detail::nginx_setting("HTTPC_NGINX_IPV6") == "1"; }
 

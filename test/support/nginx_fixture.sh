@@ -216,11 +216,13 @@ $(nginx_temp_paths)
 
   server {
 $(listen_lines "$http")
+    listen unix:$dir/http.sock;
 $(write_locations)
   }
 
   server {
 $(listen_lines "$https" ssl)
+    listen unix:$dir/https.sock ssl;
 $(write_locations)
   }
 
@@ -324,7 +326,7 @@ fixture_start() {
 
   fixture_stop || die "could not stop the nginx left running in $dir"
   rm -rf "$dir/pki" "$dir/root" "$dir/temp"
-  rm -f "$dir"/*.log "$dir/nginx.conf"
+  rm -f "$dir"/*.log "$dir/nginx.conf" "$dir"/*.sock
   mkdir -p "$dir/temp"
 
   make_pki "$dir/pki"
@@ -352,6 +354,8 @@ HTTPC_NGINX_HTTP_PORT=$http_port
 HTTPC_NGINX_HTTPS_PORT=$https_port
 HTTPC_NGINX_MTLS_PORT=$mtls_port
 HTTPC_NGINX_UNTRUSTED_PORT=$untrusted_port
+HTTPC_NGINX_HTTP_SOCKET=$dir/http.sock
+HTTPC_NGINX_HTTPS_SOCKET=$dir/https.sock
 HTTPC_NGINX_IPV6=$ipv6
 HTTPC_NGINX_BROTLI=$([[ -n $brotli_module ]] && echo 1 || echo 0)
 HTTPC_TEST_CA=$dir/pki/ca.pem
