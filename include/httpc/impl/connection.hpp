@@ -188,6 +188,8 @@ asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(
     std::string host, std::uint16_t port, std::optional<detail::tunnel_plan> tunnel) {
   if (tunnel && tunnel->refused) co_return tunnel->refused;  // nothing was sent
   close();
+  tunnel_refusal_.clear();
+  socks_reply_ = 0;
   host_ = std::move(host);
   port_ = port;
   reader_.clear();
@@ -316,8 +318,6 @@ asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(
 template <class Stream>
 asio::awaitable<std::error_code> basic_connection<Stream>::open_tunnel(
     const detail::tunnel_plan& tunnel) {
-  tunnel_refusal_.clear();
-  socks_reply_ = 0;
   if (tunnel.how == detail::tunnel_plan::way::socks5) co_return co_await open_socks5(tunnel);
   co_return co_await open_http_tunnel(tunnel);
 }
