@@ -212,7 +212,10 @@ TEST_CASE("proxy: tinyproxy asking for credentials; 407 for a plain request, tun
     httpc::pool_options options;
     options.tls_context = &context;
     // tinyproxy answers 407 without credentials, 401 to wrong ones.
-    for (const auto& [userinfo, status] : {std::pair<std::string, int>{"", 407}, {"alice:wrong", 401}}) {
+    // No structured binding: clang 14 cannot capture one in CAPTURE's lambda.
+    for (const auto& attempt : {std::pair<std::string, int>{"", 407}, {"alice:wrong", 401}}) {
+      const std::string& userinfo = attempt.first;
+      const int status = attempt.second;
       CAPTURE(userinfo);
       options.proxy = proxy.url(userinfo);
       httpc::pool refused(executor, options);
