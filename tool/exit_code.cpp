@@ -22,6 +22,10 @@ exit_code exit_code_for(const std::error_code& ec) noexcept {
         return empty_reply;
       case error::tunnel_failed:  // curl: "CONNECT tunnel failed"
         return receive_error;
+      case error::socks_failed:
+      case error::socks_auth_failed:
+      case error::bad_socks_reply:
+        return proxy_failed;
       case error::incomplete_body:
       case error::bad_chunk:
       case error::chunk_size_overflow:

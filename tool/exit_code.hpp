@@ -29,6 +29,7 @@ enum exit_code : int {
   peer_failed_verification = 60,
   bad_content_encoding = 61,
   ca_cert_failed = 77,
+  proxy_failed = 97,  // CURLE_PROXY: a SOCKS proxy's handshake failed
 };
 
 /// The exit code for a transfer that failed with `ec`.

@@ -113,6 +113,17 @@ const flag flags[] = {
      [](options& o, const std::string&) { next_output(o).remote_name = true; return std::string(); }},
     {'x', "proxy", true, [](options& o, const std::string& v) { o.proxy = v; return std::string(); }},
     {'U', "proxy-user", true, [](options& o, const std::string& v) { o.proxy_user = v; return std::string(); }},
+    // As curl: -x socks5://v (socks5h:// for names the proxy resolves); the last of these and -x wins.
+    {0, "socks5", true,
+     [](options& o, const std::string& v) {
+       o.proxy = v.find("://") == std::string::npos ? "socks5://" + v : v;
+       return std::string();
+     }},
+    {0, "socks5-hostname", true,
+     [](options& o, const std::string& v) {
+       o.proxy = v.find("://") == std::string::npos ? "socks5h://" + v : v;
+       return std::string();
+     }},
     {'X', "request", true, [](options& o, const std::string& v) { o.method = v; return std::string(); }},
     {0, "retry", true,
      [](options& o, const std::string& v) {
@@ -253,8 +264,11 @@ const char* usage_text() {
          " -w, --write-out <format>   print %{variable}s after each transfer (@file: from a file)\n"
          " -Z, --parallel             transfer the URLs at once (--parallel-max <n>, default 50)\n"
          "     --retry <n>            try again n times after a transient failure\n"
-         " -x, --proxy <url>          through this HTTP proxy (default port 1080); else\n"
-         "                            http_proxy, HTTPS_PROXY, ALL_PROXY as curl reads them\n"
+         " -x, --proxy <url>          through this proxy: http://, socks5://, socks5h://\n"
+         "                            (default port 1080); else http_proxy, HTTPS_PROXY,\n"
+         "                            ALL_PROXY as curl reads them\n"
+         "     --socks5 <host[:port]> the same as -x socks5://host[:port]\n"
+         "     --socks5-hostname <host[:port]>  -x socks5h://host[:port]\n"
          "     --noproxy <list>       hosts reached directly, in place of NO_PROXY\n"
          " -U, --proxy-user <u:p>     the proxy's credentials\n"
          "     --http1.1              HTTP/1.1 (the only version)\n"

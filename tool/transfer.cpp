@@ -57,12 +57,16 @@ std::string host_of(const std::string& url) {
 }
 
 // The message of a failed transfer, after "httpc: (N) ".
+// `socks_host`: the SOCKS proxy's name, the one looked up here when the
+// proxy was not reached.
 std::string describe(exit_code code, const std::error_code& ec, const prepared_request& request,
-                     const request_timings& t, std::uint64_t received, std::chrono::nanoseconds took) {
+                     const request_timings& t, std::uint64_t received, std::chrono::nanoseconds took,
+                     std::string_view socks_host = {}) {
   const std::string ip = t.remote.port() ? t.remote.address().to_string() : host_of(request.url);
   switch (code) {
     case malformed_url: return "malformed URL: " + request.url;
-    case resolve_failed: return "could not resolve host: " + host_of(request.url);
+    case resolve_failed:
+      return "could not resolve host: " + (socks_host.empty() ? host_of(request.url) : std::string(socks_host));
     case proxy_resolve_failed: return "could not resolve proxy: " + ec.message();
     case connect_failed:
       return "failed to connect to " + ip + " port " + std::to_string(t.remote.port()) + ": " + ec.message();
@@ -77,6 +81,7 @@ std::string describe(exit_code code, const std::error_code& ec, const prepared_r
     case send_error: return "failure sending data to the peer: " + ec.message();
     case receive_error: return "failure receiving data from the peer: " + ec.message();
     case bad_content_encoding: return "unrecognized transfer or content encoding: " + ec.message();
+    case proxy_failed: return "cannot complete the SOCKS5 connection to " + host_of(request.url) + ": " + ec.message();
     default: return "weird server reply: " + ec.message();
   }
 }
@@ -223,6 +228,8 @@ asio::awaitable<int> transfer(run_state& run, std::size_t index) {
   if (result.code == ok) {
     std::string proxy = proxy_for(o, request.url);
     const bool proxied = !proxy.empty();
+    const bool socks = iequals(std::string_view(proxy).substr(0, 6), "socks5");
+    const std::string socks_host = socks ? host_of("http://" + proxy.substr(proxy.find("://") + 3)) : "";
     auto [ec, response] = co_await run.connections.async_stream(
         request.method, request.url, request.body(), request.headers, options_for(o, t, std::move(proxy)), as_tuple);
     if (o.verbose) {
@@ -232,8 +239,11 @@ asio::awaitable<int> transfer(run_state& run, std::size_t index) {
     }
     if (ec) {
       exit_code code = exit_code_for(ec);
-      // Through a proxy, only the proxy's name is looked up here.
-      if (code == resolve_failed && proxied) code = proxy_resolve_failed;
+      // Through a proxy, only the proxy's name is looked up here, but for a
+      // socks5:// proxy's target once the proxy was reached. As curl 7.88:
+      // an HTTP proxy's name is 5, a SOCKS proxy's 6, the target's 97.
+      if (code == resolve_failed && proxied && !socks) code = proxy_resolve_failed;
+      if (code == resolve_failed && socks && t.remote.port() != 0) code = proxy_failed;
       const upload_state* sending = request.stream ? request.stream->state.get() : nullptr;
       // A streamed body not all taken: the connection failed while sending.
       if (code == receive_error && sending && (!request.stream->size || sending->sent < *request.stream->size))
@@ -241,7 +251,7 @@ asio::awaitable<int> transfer(run_state& run, std::size_t index) {
       if (sending && !sending->failed_file.empty())
         result.fail(read_error, "cannot read " + sending->failed_file);
       else
-        result.fail(code, describe(code, ec, request, t, 0, clock::now() - start));
+        result.fail(code, describe(code, ec, request, t, 0, clock::now() - start, socks ? socks_host : ""));
     } else {
       effective = response.final_url().text();
       result.version = response.version();

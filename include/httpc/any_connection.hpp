@@ -192,6 +192,16 @@ class any_connection {
     });
   }
   template <class CompletionToken = asio::use_awaitable_t<>>
+  auto async_connect_socks5(std::string_view proxy_host, std::uint16_t proxy_port, std::string_view host,
+                            std::uint16_t port, const socks5_options& options = {},
+                            CompletionToken&& token = {}) {
+    return visit([&](auto& c) {
+      return c.async_connect_socks5(proxy_host, proxy_port, host, port, options,
+                                    std::forward<CompletionToken>(token));
+    });
+  }
+  std::uint8_t socks_reply() const noexcept { return visit([](auto& c) { return c.socks_reply(); }); }
+  template <class CompletionToken = asio::use_awaitable_t<>>
     requires detail::token_for<CompletionToken, void(std::error_code)>
   auto async_request(std::string_view method, std::string_view target, CompletionToken&& token = {}) {
     return visit([&](auto& c) { return c.async_request(method, target, std::forward<CompletionToken>(token)); });

@@ -42,6 +42,7 @@
 
 #include "httpc/detail/completion.hpp"
 #include "httpc/detail/happy_eyeballs.hpp"
+#include "httpc/detail/socks5.hpp"
 #include "httpc/detail/tls_pipe.hpp"
 #include "httpc/error.hpp"
 #include "httpc/fields.hpp"
@@ -67,8 +68,9 @@ struct connection_options {
   /// Strict: a first line that is no HTTP status line is
   /// error::bad_status_line; HTTP/0.9 only with `strict = false`.
   parser_options parser{.strict = true};
-  /// The whole async_connect: resolve, TCP connect, a proxy's CONNECT, the
-  /// TLS handshake (30 s: Go's DefaultTransport dial timeout).
+  /// The whole async_connect: resolve, TCP connect, a proxy's CONNECT or
+  /// SOCKS5 handshake, the TLS handshake (30 s: Go's DefaultTransport dial
+  /// timeout).
   std::optional<std::chrono::milliseconds> connect_timeout{30000};
   /// The TLS handshake alone, within connect_timeout (10 s: Go's
   /// TLSHandshakeTimeout): a server that accepts TCP and never speaks TLS
@@ -132,6 +134,29 @@ class request_body {
   source source_;
 };
 
+/// A SOCKS5 proxy's user name and password (RFC 1929): the name 1 to 255
+/// bytes, the password at most 255.
+struct socks5_credentials {
+  std::string user;
+  std::string password;
+};
+
+/// How async_connect_socks5 asks a SOCKS5 proxy (RFC 1928) for a connection.
+struct socks5_options {
+  /// Offered beside "no authentication" when set. (Optional so that a
+  /// default socks5_options holds no string: g++ 12 corrupts one in a
+  /// default argument beside a co_await.)
+  std::optional<socks5_credentials> credentials;
+  /// Resolve the target's name here and send the proxy its first address
+  /// (curl's socks5://); else the proxy resolves the name (socks5h://).
+  /// An address literal goes as an address either way.
+  bool resolve_locally = false;
+};
+
+/// RFC 1928 §6's meaning of a SOCKS5 reply code ("connection refused" for
+/// 5); "unassigned" past 8.
+std::string_view socks5_reply_text(std::uint8_t code) noexcept;
+
 /// A TLS client context as a careful client wants it: the system trust
 /// store, peer verification, TLS 1.2 or later.
 asio::ssl::context make_tls_context();
@@ -141,11 +166,18 @@ class basic_response;
 class any_connection;
 
 namespace detail {
-/// Where a tunnel leads, and the CONNECT request that asks for it.
+/// Where a tunnel leads, and how a proxy is asked for it once connected to:
+/// an HTTP CONNECT or a SOCKS5 handshake.
 struct tunnel_plan {
+  enum class way : unsigned char { http_connect, socks5 };
+  way how = way::http_connect;
   std::string host;
   std::uint16_t port = 0;
+  // http_connect: the CONNECT request. socks5: the RFC 1929 request, empty
+  // without credentials.
   std::string request;
+  bool resolve_locally = false;  // socks5: send the address resolved here
+  std::error_code refused;       // caller input that cannot go out: nothing is sent
 };
 struct no_tls_pipe {};  // a plain connection's tls_ member
 }  // namespace detail
@@ -238,6 +270,25 @@ class basic_connection {
   /// After error::tunnel_failed: the proxy's status code, a space, its reason.
   const std::string& tunnel_refusal() const noexcept { return tunnel_refusal_; }
 
+  /// Connects to the SOCKS5 proxy at proxy_host:proxy_port (RFC 1928) and
+  /// asks it for a connection to host:port: no authentication offered, and
+  /// user/password (RFC 1929) too with `options.credentials`; the target's
+  /// name goes to the proxy, or with `options.resolve_locally` its first
+  /// address resolved here. A TLS connection then makes its handshake with
+  /// `host`; requests afterwards name `host`. A failure reply is
+  /// error::socks_failed (socks_reply() has its code); no acceptable method
+  /// or refused credentials, error::socks_auth_failed; a malformed answer,
+  /// error::bad_socks_reply. A name over 255 bytes for the proxy, or
+  /// credentials that do not fit RFC 1929, are error::invalid_url, and
+  /// nothing is sent. Within connect_timeout, as the rest of the connect.
+  template <class CompletionToken = asio::use_awaitable_t<>>
+  auto async_connect_socks5(std::string_view proxy_host, std::uint16_t proxy_port, std::string_view host,
+                            std::uint16_t port, const socks5_options& options = {},
+                            CompletionToken&& token = {});
+  /// After error::socks_failed: the proxy's reply code (1 to 255; see
+  /// socks5_reply_text); 0 otherwise.
+  std::uint8_t socks_reply() const noexcept { return socks_reply_; }
+
   /// Sends a request head that the caller serialized (write_request_start,
   /// write_field, write_head_end), for a response to `method`; a body
   /// follows with async_send. What the blocking facade's endheaders uses.
@@ -317,7 +368,12 @@ class basic_connection {
 
   asio::awaitable<std::error_code> connect_op(std::string host, std::uint16_t port,
                                               std::optional<detail::tunnel_plan> tunnel);
+  asio::awaitable<std::tuple<std::error_code, asio::ip::tcp::resolver::results_type>> resolve_op(
+      const std::string& host, std::uint16_t port);
   asio::awaitable<std::error_code> open_tunnel(const detail::tunnel_plan& tunnel);
+  asio::awaitable<std::error_code> open_http_tunnel(const detail::tunnel_plan& tunnel);
+  asio::awaitable<std::error_code> open_socks5(const detail::tunnel_plan& tunnel);
+  asio::awaitable<std::error_code> socks_round(std::string_view out, std::span<unsigned char> in);
   asio::awaitable<std::error_code> send_op(std::string_view bytes);
   template <class Policy>
   asio::awaitable<typename Policy::status_type> request_op(
@@ -376,6 +432,7 @@ class basic_connection {
   bool close_after_ = false;  // the body was held back: the connection ends with the response
   bool tunnel_request_ = false;  // CONNECT: a 2xx leaves the connection to the tunnel
   bool wrote_request_ = false;  // some of the last request may have reached the socket
+  std::uint8_t socks_reply_ = 0;  // a SOCKS5 proxy's failure code
   std::size_t interim_count_ = 0;  // 1xx responses to the last request
   std::string tunnel_refusal_;
 };

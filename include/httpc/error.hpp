@@ -51,6 +51,12 @@ enum class error {
   // Content codings (the pool's decoding; the facade never decodes).
   unsupported_content_encoding, ///< a Content-Encoding unknown or not enabled (HTTPException)
   bad_content_encoding,       ///< a corrupt or truncated coded body, or bytes past its end (HTTPException)
+  // SOCKS5 proxies (RFC 1928, RFC 1929).
+  socks_failed,               ///< the proxy's reply to CONNECT was a failure code (HTTPException)
+  socks_auth_failed,          ///< the proxy accepted no method offered, or refused the credentials
+                              ///< (HTTPException)
+  bad_socks_reply,            ///< a malformed or cut SOCKS5 answer, or a method not offered
+                              ///< (HTTPException)
 };
 
 /// The category, named "httpc".

@@ -163,13 +163,17 @@ struct pool_options {
   /// (Content-Encoding, Content-Length of the coded bytes). None by
   /// default: the body's bytes as they came.
   codings decode = codings::none;
-  /// An HTTP proxy for every request: "http://[user:password@]host[:port]"
-  /// (no scheme means http; the port defaults to 80). A plain http request
-  /// goes to it whole (absolute form), an https one through a CONNECT
+  /// A proxy for every request: "http://[user:password@]host[:port]" (no
+  /// scheme means http; the port defaults to 80), or a SOCKS5 one,
+  /// "socks5://" (the target's name resolved here) or "socks5h://" (by the
+  /// proxy), port 1080 by default. Through an HTTP proxy a plain http
+  /// request goes whole (absolute form), an https one through a CONNECT
   /// tunnel; user information becomes `Proxy-Authorization: Basic`, sent to
-  /// the proxy only. Connections through a proxy are kept apart from direct
-  /// ones and per proxy. Empty: direct. A malformed one, or another scheme,
-  /// makes each request error::invalid_url. (Optional so that a default
+  /// the proxy only. Through SOCKS5 every request goes as to the origin,
+  /// user information as RFC 1929's user and password. Connections through
+  /// a proxy are kept apart from direct ones and per proxy. Empty: direct.
+  /// A malformed one, or another scheme, makes each request
+  /// error::invalid_url. (Optional so that a default
   /// pool_options holds no string: g++ 12 corrupts one in a default
   /// argument beside a co_await, as in `pool p(co_await this_coro::executor)`.)
   std::optional<std::string> proxy;

@@ -93,6 +93,9 @@ void detail::throw_error(std::error_code ec, failure_context context) {
       case error::insecure_redirect:
       case error::unsupported_content_encoding:
       case error::bad_content_encoding:
+      case error::socks_failed:
+      case error::socks_auth_failed:
+      case error::bad_socks_reply:
         throw HTTPException(message);
     }
   }

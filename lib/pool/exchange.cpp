@@ -98,12 +98,15 @@ asio::awaitable<void> decode_all_on(any_response& body, decoding_body& b, std::s
   ec = co_await decode_all(body, b, limit, all);
 }
 
-// A new connection: to the origin; to the proxy, for a plain request; or
-// through the proxy's CONNECT tunnel, for a TLS one (the proxy's
-// credentials go in the CONNECT, never through the tunnel).
+// A new connection: to the origin; through a SOCKS5 proxy; to an HTTP
+// proxy, for a plain request; or through its CONNECT tunnel, for a TLS one
+// (the proxy's credentials go in the CONNECT, never through the tunnel).
 asio::awaitable<std::error_code> open(any_connection& c, const exchange& x) {
   const url& to = *x.target;
   if (!x.proxy) co_return co_await c.async_connect(to.host, to.port, use_error_codes);
+  if (x.proxy->kind != proxy_kind::http)
+    co_return co_await c.async_connect_socks5(x.proxy->host, x.proxy->port, to.host, to.port, x.proxy->socks,
+                                              use_error_codes);
   if (!to.is_tls()) co_return co_await c.async_connect(x.proxy->host, x.proxy->port, use_error_codes);
   // HTTP/1.1 asks for Host in every request, CONNECT included (RFC 9112 §3.2).
   const bool ipv6 = to.host.find(':') != std::string::npos;
@@ -156,7 +159,8 @@ asio::awaitable<void> run_exchange(pooled_connection& slot, exchange& x) {
   }
   settings.write_timeout = either(wanted.write_timeout, x.defaults->write_timeout);
   settings.read_timeout = either(wanted.read_timeout, x.defaults->read_timeout);
-  if (x.proxy && !x.target->is_tls())
+  // Through SOCKS, as through a tunnel, the request is the origin's own.
+  if (x.proxy && x.proxy->kind == proxy_kind::http && !x.target->is_tls())
     x.ec = co_await send_to_proxy(c, x);
   else
     x.ec = co_await c.async_request(x.method, x.target->target, *x.body, *x.headers, use_error_codes);

@@ -83,16 +83,24 @@ bool becomes_get(int status, std::string_view method) noexcept;
 
 // --- Proxies (proxy.cpp) ----------------------------------------------------
 
-/// An HTTP proxy as the requests through it need it.
+/// How a proxy is spoken to: HTTP (absolute form, CONNECT for TLS), or
+/// SOCKS5 for every request with the target's name resolved here (curl's
+/// socks5://) or by the proxy (socks5h://).
+enum class proxy_kind : unsigned char { http, socks5, socks5h };
+
+/// A proxy as the requests through it need it.
 struct proxy_route {
+  proxy_kind kind = proxy_kind::http;
   std::string host;
   std::uint16_t port = 0;
-  std::string authorization;  // "Basic ..." when the proxy URL had user information
-  std::string identity;       // what keys its connections: address and credentials
+  std::string authorization;  // http: "Basic ..." when the proxy URL had user information
+  socks5_options socks;       // socks5, socks5h: the credentials, where names are resolved
+  std::string identity;       // what keys its connections: kind, address and credentials
 };
 
 /// Null for empty text (direct); error::invalid_url for a malformed URL or
-/// a scheme other than http. "host:port" alone means http.
+/// a scheme other than http, socks5 and socks5h. "host:port" alone means
+/// http; a SOCKS proxy's port defaults to 1080.
 std::unique_ptr<proxy_route> parse_proxy(std::string_view text, std::error_code& ec);
 
 // --- Origins and their connections (origins.cpp) -----------------------------

@@ -4,26 +4,60 @@
 
 namespace httpc::detail {
 
+namespace {
+
+// Whether the authority in `rest` (what follows "scheme://") ends with a
+// port: digits after a ':' that is not inside an IPv6 literal.
+bool names_port(std::string_view rest) {
+  rest = rest.substr(0, rest.find_first_of("/?#"));
+  if (const auto at = rest.rfind('@'); at != std::string_view::npos) rest.remove_prefix(at + 1);
+  const auto colon = rest.rfind(':');
+  const auto bracket = rest.rfind(']');
+  return colon != std::string_view::npos && colon + 1 < rest.size() &&
+         (bracket == std::string_view::npos || colon > bracket);
+}
+
+}  // namespace
+
 std::unique_ptr<proxy_route> parse_proxy(std::string_view text, std::error_code& ec) {
   ec.clear();
   if (text.empty()) return nullptr;
   // No scheme means http, as curl takes a bare "host:port".
-  const bool has_scheme = text.find("://") != std::string_view::npos;
-  const url address = parse_url(has_scheme ? std::string(text) : "http://" + std::string(text), ec,
-                                url_options{true});
-  if (ec) return nullptr;
-  // Only HTTP proxies so far: an https:// one would need TLS to the proxy.
-  if (address.scheme != "http") {
+  const auto scheme_end = text.find("://");
+  const std::string_view scheme = scheme_end == std::string_view::npos ? "http" : text.substr(0, scheme_end);
+  const std::string_view rest = scheme_end == std::string_view::npos ? text : text.substr(scheme_end + 3);
+  auto route = std::make_unique<proxy_route>();
+  // Only these so far: an https:// one would need TLS to the proxy.
+  if (iequals(scheme, "socks5")) {
+    route->kind = proxy_kind::socks5;
+  } else if (iequals(scheme, "socks5h")) {
+    route->kind = proxy_kind::socks5h;
+  } else if (!iequals(scheme, "http")) {
     ec = make_error_code(error::invalid_url);
     return nullptr;
   }
-  auto route = std::make_unique<proxy_route>();
+  // The authority reads as an http URL's.
+  const url address = parse_url("http://" + std::string(rest), ec, url_options{true});
+  if (ec) return nullptr;
   route->host = address.host;
   route->port = address.port;
-  if (address.has_userinfo) route->authorization = basic_authorization(address.user, address.password);
-  // Credentials are part of a tunnel's identity: one opened with them is
-  // never lent to a request that has other ones.
-  route->identity = address.authority() + ' ' + route->authorization;
+  std::string secret;
+  if (route->kind == proxy_kind::http) {
+    if (address.has_userinfo) route->authorization = basic_authorization(address.user, address.password);
+    secret = route->authorization;
+  } else {
+    // RFC 1928 §3: SOCKS listens on 1080 unless told otherwise.
+    if (!names_port(rest)) route->port = 1080;
+    route->socks.resolve_locally = route->kind == proxy_kind::socks5;
+    if (address.has_userinfo) {
+      route->socks.credentials = socks5_credentials{address.user, address.password};
+      // The name's length first: user "a:b" and password "c" are not "a" and "b:c".
+      secret = std::to_string(address.user.size()) + ':' + address.user + address.password;
+    }
+  }
+  // Credentials are part of a connection's identity: one opened with them
+  // is never lent to a request that has other ones.
+  route->identity = std::string(scheme) + "://" + address.host + ':' + std::to_string(route->port) + ' ' + secret;
   return route;
 }
 

@@ -42,6 +42,9 @@ class category final : public std::error_category {
       case error::insecure_redirect: return "redirect from https to http refused";
       case error::unsupported_content_encoding: return "unsupported content encoding";
       case error::bad_content_encoding: return "corrupt or truncated content encoding";
+      case error::socks_failed: return "the SOCKS5 proxy could not connect to the target";
+      case error::socks_auth_failed: return "the SOCKS5 proxy refused the authentication";
+      case error::bad_socks_reply: return "malformed SOCKS5 reply";
     }
     return "unknown httpc error";
   }

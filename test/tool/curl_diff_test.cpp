@@ -6,6 +6,7 @@
 // tool") are left out: the User-Agent, Accept-Encoding and Expect fields,
 // the space after an empty field's colon, stderr's wording.
 #include "support/encoders.hpp"
+#include "support/microsocks.hpp"
 #include "support/process.hpp"
 #include "support/script_server.hpp"
 
@@ -40,7 +41,9 @@ const std::string redirect = "HTTP/1.1 302 Found\r\nLocation: /next\r\nContent-L
 
 struct row {
   std::string name;
-  std::vector<std::string> args;  // "{url}": the server's URL, "{port}" its port, "{dead}" a closed port's URL
+  // "{url}": the server's URL, "{port}" its port, "{dead}" a closed port's URL; "{socks}" and
+  // "{socks_auth}": host:port of a SOCKS5 proxy, the second asking for alice:s3cret.
+  std::vector<std::string> args;
   std::vector<script> scripts;    // the server's connections, in order
   bool same_requests = true;      // false: the requests differ on purpose (docs/reference.md says how)
 };
@@ -80,7 +83,14 @@ struct outcome {
   std::vector<std::string> requests;  // request line and body
 };
 
-outcome run(const std::string& program, const std::vector<std::string>& prefix, const row& r) {
+// The SOCKS5 proxies of the matrix, as "{socks}" and "{socks_auth}" name them.
+struct socks_proxies {
+  httpc::test::microsocks open;
+  httpc::test::microsocks asking{"alice", "s3cret"};
+};
+
+outcome run(const std::string& program, const std::vector<std::string>& prefix, const row& r,
+            const socks_proxies& socks) {
   script_server server;
   for (const auto& s : r.scripts) server.on_connection(s);
   const std::string url = "http://127.0.0.1:" + std::to_string(server.port());
@@ -94,6 +104,8 @@ outcome run(const std::string& program, const std::vector<std::string>& prefix, 
   for (std::string a : r.args) {
     for (const auto& [from, to] : {std::pair<std::string, std::string>{"{url}", url},
                                    {"{dead}", dead},
+                                   {"{socks}", "127.0.0.1:" + std::to_string(socks.open.port())},
+                                   {"{socks_auth}", "127.0.0.1:" + std::to_string(socks.asking.port())},
                                    {"{port}", std::to_string(server.port())}}) {
       if (const auto at = a.find(from); at != std::string::npos) a.replace(at, from.size(), to);
     }
@@ -196,14 +208,27 @@ TEST_CASE("curl side by side: the matrix") {
        {{step::read_request(), step::send("HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n"),
          step::expect_close()}},
        false},
+      // SOCKS5 through microsocks: the server sees the origin's request.
+      {"-x socks5h://", {"-s", "-x", "socks5h://{socks}", "{url}/x?y"}, ok(with_length("via socks"))},
+      {"--socks5", {"-s", "--socks5", "{socks}", "{url}/x"}, ok(with_length("via socks"))},
+      {"-x socks5:// with credentials", {"-s", "-x", "socks5://alice:s3cret@{socks_auth}", "{url}/"},
+       ok(with_length("auth"))},
+      {"--socks5-hostname, -U", {"-s", "--socks5-hostname", "{socks_auth}", "-U", "alice:s3cret", "{url}/"},
+       ok(with_length("auth"))},
+      {"SOCKS5: wrong credentials", {"-s", "-w", "%{exitcode}", "-x", "socks5://alice:wrong@{socks_auth}", "{url}/"}, {}},
+      {"SOCKS5: none when asked", {"-s", "-w", "%{exitcode}", "-x", "socks5h://{socks_auth}", "{url}/"}, {}},
+      {"SOCKS5: the target refuses", {"-s", "-w", "%{exitcode}", "-x", "socks5://{socks}", "{dead}/"}, {}},
+      {"SOCKS5: the target's name unknown", {"-s", "-w", "%{exitcode}", "-x", "socks5h://{socks}", "http://origin.invalid/"}, {}},
+      {"SOCKS5: the target's name unknown here", {"-s", "-w", "%{exitcode}", "-x", "socks5://{socks}", "http://origin.invalid/"}, {}},
       {"HTTP/1.0 response", {"-si", "{url}/"},
        {{step::read_request(), step::send("HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nold"), step::close()}}},
   };
 
+  const socks_proxies socks;
   for (const row& r : matrix) {
     CAPTURE(r.name);
-    const outcome curl = run(HTTPC_CURL, {"-q"}, r);
-    const outcome ours = run(HTTPC_TOOL_PATH, {}, r);
+    const outcome curl = run(HTTPC_CURL, {"-q"}, r, socks);
+    const outcome ours = run(HTTPC_TOOL_PATH, {}, r, socks);
     CHECK(ours.exit_code == curl.exit_code);
     CHECK(ours.out == curl.out);
     if (!r.same_requests) continue;

@@ -46,6 +46,9 @@ TEST_CASE("exit codes: the table") {
   CHECK(exit_code_for(httpc::error::bad_content_encoding) == bad_content_encoding);
   CHECK(exit_code_for(httpc::error::bad_status_line) == weird_reply);
   CHECK(exit_code_for(httpc::error::bad_header) == weird_reply);
+  CHECK(exit_code_for(httpc::error::socks_failed) == proxy_failed);
+  CHECK(exit_code_for(httpc::error::socks_auth_failed) == proxy_failed);
+  CHECK(exit_code_for(httpc::error::bad_socks_reply) == proxy_failed);
 }
 
 TEST_CASE("exit codes: curl's numbers") {
@@ -64,4 +67,5 @@ TEST_CASE("exit codes: curl's numbers") {
   CHECK(receive_error == 56);
   CHECK(peer_failed_verification == 60);
   CHECK(bad_content_encoding == 61);
+  CHECK(proxy_failed == 97);
 }

@@ -119,3 +119,15 @@ TEST_CASE("options: --retry takes a count") {
   CHECK_FALSE(parse_command_line({"--retry", "x", "http://a/"}).error.empty());
   CHECK_FALSE(parse_command_line({"--retry=-1", "http://a/"}).error.empty());
 }
+
+TEST_CASE("options: --socks5 and --socks5-hostname are -x with a SOCKS scheme; the last proxy flag wins") {
+  const auto socks = parse_command_line({"-x", "http://p:3128", "--socks5", "s:1080", "http://a/"});
+  REQUIRE(socks.error.empty());
+  CHECK(socks.opts.proxy == "socks5://s:1080");
+  const auto hostname = parse_command_line({"--socks5-hostname", "s", "http://a/"});
+  CHECK(hostname.opts.proxy == "socks5h://s");
+  const auto with_scheme = parse_command_line({"--socks5", "socks5h://s", "http://a/"});
+  CHECK(with_scheme.opts.proxy == "socks5h://s");
+  const auto last = parse_command_line({"--socks5", "s", "-x", "http://p", "http://a/"});
+  CHECK(last.opts.proxy == "http://p");
+}

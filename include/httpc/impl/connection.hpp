@@ -3,6 +3,7 @@
 // types are instantiated once, in lib/core/connection.cpp.
 
 #include <asio/ip/address.hpp>
+#include <asio/read.hpp>
 #include <asio/write.hpp>
 #include <openssl/x509v3.h>
 #include <poll.h>
@@ -147,27 +148,71 @@ auto basic_connection<Stream>::async_connect_tunnel(std::string_view proxy_host,
                                                     std::uint16_t proxy_port, std::string_view host,
                                                     std::uint16_t port, const Headers& proxy_headers,
                                                     CompletionToken&& token) {
-  detail::tunnel_plan tunnel{std::string(host), port, {}};
-  std::error_code refused;
-  write_connect(tunnel.request, host, port, proxy_headers, refused);
-  auto operation = [](basic_connection* self, std::string proxy_host, std::uint16_t proxy_port,
-                      detail::tunnel_plan tunnel,
-                      std::error_code refused) -> asio::awaitable<std::error_code> {
-    if (refused) co_return refused;  // nothing was sent
-    co_return co_await self->connect_op(std::move(proxy_host), proxy_port, std::move(tunnel));
-  };
-  return detail::complete(executor_,
-                          operation(this, std::string(proxy_host), proxy_port, std::move(tunnel), refused),
+  detail::tunnel_plan tunnel;
+  tunnel.host = host;
+  tunnel.port = port;
+  write_connect(tunnel.request, host, port, proxy_headers, tunnel.refused);
+  return detail::complete(executor_, connect_op(std::string(proxy_host), proxy_port, std::move(tunnel)),
                           std::forward<CompletionToken>(token));
+}
+
+template <class Stream>
+template <class CompletionToken>
+auto basic_connection<Stream>::async_connect_socks5(std::string_view proxy_host, std::uint16_t proxy_port,
+                                                    std::string_view host, std::uint16_t port,
+                                                    const socks5_options& options, CompletionToken&& token) {
+  detail::tunnel_plan tunnel;
+  tunnel.how = detail::tunnel_plan::way::socks5;
+  tunnel.host = host;
+  tunnel.port = port;
+  tunnel.resolve_locally = options.resolve_locally;
+  std::error_code not_literal;
+  asio::ip::make_address(tunnel.host, not_literal);
+  // A name goes in one length byte (RFC 1928 §5), as each credential does
+  // (RFC 1929 §2): one that does not fit is refused before a byte goes out.
+  const bool name_fits = !not_literal || options.resolve_locally || (!host.empty() && host.size() <= 255);
+  const auto& credentials = options.credentials;
+  if (!name_fits ||
+      (credentials && !detail::write_socks5_auth(tunnel.request, credentials->user, credentials->password)))
+    tunnel.refused = error::invalid_url;
+  return detail::complete(executor_, connect_op(std::string(proxy_host), proxy_port, std::move(tunnel)),
+                          std::forward<CompletionToken>(token));
+}
+
+// A name's addresses; the timer cancels sockets, not resolvers, so the
+// resolve is raced against the connect's deadline here by hand.
+template <class Stream>
+asio::awaitable<std::tuple<std::error_code, asio::ip::tcp::resolver::results_type>>
+basic_connection<Stream>::resolve_op(const std::string& host, std::uint16_t port) {
+  asio::ip::tcp::resolver resolver(executor_);
+  // The wait's handler may run after the resolve ended (an expiry queued
+  // meanwhile): it touches the resolver only while `resolving` says so.
+  std::optional<asio::steady_timer> resolve_timer;
+  const auto resolving = std::make_shared<bool>(true);
+  if (deadline_) {
+    resolve_timer.emplace(executor_, *deadline_);
+    resolve_timer->async_wait([&resolver, resolving](std::error_code ec) {
+      if (!ec && *resolving) resolver.cancel();
+    });
+  }
+  auto [ec, results] = co_await resolver.async_resolve(host, std::to_string(port), detail::as_result);
+  *resolving = false;
+  const bool expired = resolve_timer && resolve_timer->expiry() <= clock::now();
+  if (resolve_timer) resolve_timer->cancel();
+  if (ec == asio::error::operation_aborted && expired) ec = make_error_code(std::errc::timed_out);
+  co_return std::tuple{detail::os_error(ec), std::move(results)};
 }
 
 template <class Stream>
 asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(
     std::string host, std::uint16_t port, std::optional<detail::tunnel_plan> tunnel) {
+  if (tunnel && tunnel->refused) co_return tunnel->refused;  // nothing was sent
   close();
   // Offered on this connect only, whatever its outcome: a later connect
   // may be to another host.
   const httpc::tls_session offered = std::move(session_to_offer_);
+  tunnel_refusal_.clear();
+  socks_reply_ = 0;
   host_ = std::move(host);
   port_ = port;
   reader_.clear();
@@ -194,25 +239,8 @@ asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(
   const asio::ip::address literal = asio::ip::make_address(host_, not_literal);
   asio::ip::tcp::resolver::results_type endpoints;
   if (not_literal) {
-    asio::ip::tcp::resolver resolver(executor_);
-    // The timer cancels sockets, not resolvers: race the resolver against
-    // the deadline here by hand.
-    // The wait's handler may run after the resolve ended (an expiry queued
-    // meanwhile): it touches the resolver only while `resolving` says so.
-    std::optional<asio::steady_timer> resolve_timer;
-    const auto resolving = std::make_shared<bool>(true);
-    if (deadline_) {
-      resolve_timer.emplace(executor_, *deadline_);
-      resolve_timer->async_wait([&resolver, resolving](std::error_code ec) {
-        if (!ec && *resolving) resolver.cancel();
-      });
-    }
-    auto [ec, results] = co_await resolver.async_resolve(host_, std::to_string(port), detail::as_result);
-    *resolving = false;
-    const bool expired = resolve_timer && resolve_timer->expiry() <= clock::now();
-    if (resolve_timer) resolve_timer->cancel();
-    if (ec == asio::error::operation_aborted && expired) ec = make_error_code(std::errc::timed_out);
-    if (ec) co_return fail(detail::os_error(ec));
+    auto [ec, results] = co_await resolve_op(host_, port);
+    if (ec) co_return fail(ec);
     endpoints = std::move(results);
   }
   end_phase(&connect_timings::resolve);
@@ -324,11 +352,94 @@ asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(
   co_return std::error_code{};
 }
 
-// The CONNECT exchange, on the bare socket: TLS, if any, starts after it.
+// The step after the TCP connect to a proxy, on the bare socket: TLS, if
+// any, starts after it.
 template <class Stream>
 asio::awaitable<std::error_code> basic_connection<Stream>::open_tunnel(
     const detail::tunnel_plan& tunnel) {
-  tunnel_refusal_.clear();
+  if (tunnel.how == detail::tunnel_plan::way::socks5) co_return co_await open_socks5(tunnel);
+  co_return co_await open_http_tunnel(tunnel);
+}
+
+// Writes `out`, then reads exactly as many bytes as `in` holds: no byte
+// past a SOCKS5 message is taken, so what follows it is the target's. A
+// close before the last one cuts the message.
+template <class Stream>
+asio::awaitable<std::error_code> basic_connection<Stream>::socks_round(std::string_view out,
+                                                                       std::span<unsigned char> in) {
+  if (!out.empty()) {
+    arm(std::nullopt);
+    auto [write_error, written] = co_await asio::async_write(socket(), asio::buffer(out), detail::as_result);
+    if (const std::error_code ec = disarm(write_error)) co_return ec;
+  }
+  arm(std::nullopt);
+  auto [read_error, n] =
+      co_await asio::async_read(socket(), asio::buffer(in.data(), in.size()), detail::as_result);
+  const std::error_code ec = disarm(read_error);
+  if (ec == asio::error::eof) co_return error::bad_socks_reply;
+  co_return ec;
+}
+
+// RFC 1928: the method (§3), RFC 1929's sub-negotiation when the proxy
+// picks it, then CONNECT (§4) and the proxy's reply (§6).
+template <class Stream>
+asio::awaitable<std::error_code> basic_connection<Stream>::open_socks5(const detail::tunnel_plan& tunnel) {
+  const bool with_credentials = !tunnel.request.empty();
+  const std::string greeting = detail::socks5_greeting(with_credentials);
+  std::array<unsigned char, 2> chosen{};
+  if (auto ec = co_await socks_round(greeting, chosen)) co_return ec;
+  if (chosen[0] != 5) co_return error::bad_socks_reply;
+  if (chosen[1] == 0xff) co_return error::socks_auth_failed;  // no method offered is acceptable
+  if (chosen[1] == 2 && with_credentials) {
+    std::array<unsigned char, 2> status{};
+    if (auto ec = co_await socks_round(tunnel.request, status)) co_return ec;
+    // RFC 1929 §2: version 1; a status other than 0 is a refusal.
+    if (status[0] != 1) co_return error::bad_socks_reply;
+    if (status[1] != 0) co_return error::socks_auth_failed;
+  } else if (chosen[1] != 0) {
+    co_return error::bad_socks_reply;  // a method not offered
+  }
+
+  std::string request;
+  std::error_code not_literal;
+  const asio::ip::address literal = asio::ip::make_address(tunnel.host, not_literal);
+  if (!not_literal) {
+    detail::write_socks5_connect(request, literal, tunnel.port);
+  } else if (tunnel.resolve_locally) {
+    auto [ec, results] = co_await resolve_op(tunnel.host, tunnel.port);
+    if (ec) co_return ec;
+    detail::write_socks5_connect(request, results.begin()->endpoint().address(), tunnel.port);
+  } else {
+    detail::write_socks5_connect(request, tunnel.host, tunnel.port);  // fits: checked at the start
+  }
+  // VER, REP, RSV, ATYP; then BND.ADDR and BND.PORT, which say nothing a
+  // client needs but must be read, to the last byte.
+  std::array<unsigned char, 4> reply{};
+  if (auto ec = co_await socks_round(request, reply)) co_return ec;
+  if (reply[0] != 5) co_return error::bad_socks_reply;
+  if (reply[1] != 0) {
+    socks_reply_ = reply[1];
+    co_return error::socks_failed;
+  }
+  std::array<unsigned char, 255 + 2> bound{};
+  std::size_t rest = 2;
+  if (reply[3] == 1) {
+    rest += 4;
+  } else if (reply[3] == 4) {
+    rest += 16;
+  } else if (reply[3] == 3) {
+    if (auto ec = co_await socks_round({}, std::span(bound.data(), 1))) co_return ec;
+    rest += bound[0];
+  } else {
+    co_return error::bad_socks_reply;
+  }
+  co_return co_await socks_round({}, std::span(bound.data(), rest));
+}
+
+// The CONNECT exchange.
+template <class Stream>
+asio::awaitable<std::error_code> basic_connection<Stream>::open_http_tunnel(
+    const detail::tunnel_plan& tunnel) {
   interim_count_ = 0;
   arm(std::nullopt);
   auto [write_error, written] =
