@@ -202,6 +202,11 @@ class any_connection {
   }
   std::uint8_t socks_reply() const noexcept { return visit([](auto& c) { return c.socks_reply(); }); }
   template <class CompletionToken = asio::use_awaitable_t<>>
+  auto async_connect_unix(std::string_view path, std::string_view host, std::uint16_t port,
+                          CompletionToken&& token = {}) {
+    return visit([&](auto& c) { return c.async_connect_unix(path, host, port, std::forward<CompletionToken>(token)); });
+  }
+  template <class CompletionToken = asio::use_awaitable_t<>>
     requires detail::token_for<CompletionToken, void(std::error_code)>
   auto async_request(std::string_view method, std::string_view target, CompletionToken&& token = {}) {
     return visit([&](auto& c) { return c.async_request(method, target, std::forward<CompletionToken>(token)); });

@@ -289,6 +289,15 @@ class basic_connection {
   /// socks5_reply_text); 0 otherwise.
   std::uint8_t socks_reply() const noexcept { return socks_reply_; }
 
+  /// Connects to the Unix domain socket at `path` (curl's --unix-socket)
+  /// for the origin host:port, which requests name (Host) and a TLS
+  /// connection makes its handshake with (SNI, the certificate's name). No
+  /// resolver, no address; a listener whose queue is full is
+  /// std::errc::resource_unavailable_try_again at once.
+  template <class CompletionToken = asio::use_awaitable_t<>>
+  auto async_connect_unix(std::string_view path, std::string_view host, std::uint16_t port,
+                          CompletionToken&& token = {});
+
   /// Sends a request head that the caller serialized (write_request_start,
   /// write_field, write_head_end), for a response to `method`; a body
   /// follows with async_send. What the blocking facade's endheaders uses.
@@ -366,8 +375,10 @@ class basic_connection {
       return nullptr;
   }
 
+  // `unix_path` set: the connection goes there, for the origin host:port.
   asio::awaitable<std::error_code> connect_op(std::string host, std::uint16_t port,
-                                              std::optional<detail::tunnel_plan> tunnel);
+                                              std::optional<detail::tunnel_plan> tunnel,
+                                              std::string unix_path = {});
   asio::awaitable<std::tuple<std::error_code, asio::ip::tcp::resolver::results_type>> resolve_op(
       const std::string& host, std::uint16_t port);
   asio::awaitable<std::error_code> open_tunnel(const detail::tunnel_plan& tunnel);

@@ -181,6 +181,11 @@ struct pool_options {
   /// from the environment (http_proxy, HTTPS_PROXY, ALL_PROXY, NO_PROXY:
   /// proxy_from_environment), as it was when the pool was made.
   bool use_environment_proxy = false;
+  /// Every connection to the Unix domain socket at this path instead of TCP
+  /// (curl's --unix-socket): requests still name their URL's host (Host,
+  /// TLS's SNI and certificate name); no proxy is used. Kept apart from TCP
+  /// connections and per path.
+  std::optional<std::string> unix_socket;
 };
 
 /// Settings of one request. A timeout left empty is the pool's
@@ -235,6 +240,9 @@ struct request_options {
   std::optional<codings> decode;
   /// This request's proxy instead of pool_options::proxy; empty: direct.
   std::optional<std::string> proxy;
+  /// This request's Unix socket instead of pool_options::unix_socket;
+  /// empty: none (TCP, or the proxies).
+  std::optional<std::string> unix_socket;
 };
 
 /// Counts a service can export.

@@ -1,6 +1,8 @@
 #include "httpc/detail/socket_io.hpp"
 
 #include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <sys/uio.h>
 
 #include <cerrno>
@@ -23,6 +25,29 @@ bool send_direct(int fd, write_buffers& out, std::error_code& ec) noexcept {
   }
   out.consume(static_cast<std::size_t>(sent));
   return out.empty();
+}
+
+int connect_unix(const std::string& path, std::error_code& ec) noexcept {
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  // The path and its terminating NUL must fit sun_path.
+  if (path.empty() || path.size() >= sizeof address.sun_path) {
+    ec = std::make_error_code(std::errc::filename_too_long);
+    return -1;
+  }
+  path.copy(address.sun_path, path.size());
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    ec = std::error_code(errno, std::generic_category());
+    return -1;
+  }
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+    ec = std::error_code(errno, std::generic_category());
+    ::close(fd);
+    return -1;
+  }
+  ec.clear();
+  return fd;
 }
 
 }  // namespace httpc::detail

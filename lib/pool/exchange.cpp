@@ -104,7 +104,9 @@ asio::awaitable<void> decode_all_on(any_response& body, decoding_body& b, std::s
 asio::awaitable<std::error_code> open(any_connection& c, const exchange& x) {
   const url& to = *x.target;
   if (!x.proxy) co_return co_await c.async_connect(to.host, to.port, use_error_codes);
-  if (x.proxy->kind != proxy_kind::http)
+  if (x.proxy->kind == route_kind::unix_socket)
+    co_return co_await c.async_connect_unix(x.proxy->host, to.host, to.port, use_error_codes);
+  if (x.proxy->kind != route_kind::http)
     co_return co_await c.async_connect_socks5(x.proxy->host, x.proxy->port, to.host, to.port, x.proxy->socks,
                                               use_error_codes);
   if (!to.is_tls()) co_return co_await c.async_connect(x.proxy->host, x.proxy->port, use_error_codes);
@@ -160,7 +162,7 @@ asio::awaitable<void> run_exchange(pooled_connection& slot, exchange& x) {
   settings.write_timeout = either(wanted.write_timeout, x.defaults->write_timeout);
   settings.read_timeout = either(wanted.read_timeout, x.defaults->read_timeout);
   // Through SOCKS, as through a tunnel, the request is the origin's own.
-  if (x.proxy && x.proxy->kind == proxy_kind::http && !x.target->is_tls())
+  if (x.proxy && x.proxy->kind == route_kind::http && !x.target->is_tls())
     x.ec = co_await send_to_proxy(c, x);
   else
     x.ec = co_await c.async_request(x.method, x.target->target, *x.body, *x.headers, use_error_codes);

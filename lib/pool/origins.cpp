@@ -24,6 +24,7 @@ pool_state::pool_state(const asio::any_io_executor& executor, pool_options optio
       home(serial ? executor : asio::make_strand(executor)),
       options(std::move(options)),
       proxy(parse_proxy(this->options.proxy.value_or(""), proxy_error)) {
+  unix_socket = unix_route(this->options.unix_socket.value_or(""));
   if (this->options.use_environment_proxy && !this->options.proxy)
     proxy_environment = proxy_environment_snapshot();
 }
@@ -41,7 +42,7 @@ asio::ssl::context* pool_state::context_for(const url& target, const request_opt
   return &*own_tls_;
 }
 
-origin& pool_state::origin_for(const url& target, const proxy_route* proxy, asio::ssl::context* tls) {
+origin& pool_state::origin_for(const url& target, const connection_route* proxy, asio::ssl::context* tls) {
   SSL_CTX* native = tls ? tls->native_handle() : nullptr;
   const std::string_view through = proxy ? std::string_view(proxy->identity) : std::string_view();
   const auto found = origins_.find(origin_view{target.scheme, target.host, target.port, native, through});
@@ -170,13 +171,13 @@ void pool_state::serve_queue() {
   }
 }
 
-bool pool_state::try_acquire(const url& target, const proxy_route* proxy, const request_options& request,
+bool pool_state::try_acquire(const url& target, const connection_route* proxy, const request_options& request,
                              bool fresh, acquired& out) {
   const std::lock_guard lock(mutex_);
   return try_acquire_locked(target, proxy, request, fresh, out);
 }
 
-bool pool_state::try_acquire_locked(const url& target, const proxy_route* proxy, const request_options& request,
+bool pool_state::try_acquire_locked(const url& target, const connection_route* proxy, const request_options& request,
                                     bool fresh, acquired& out) {
   if (closed_) {
     out.ec = asio::error::operation_aborted;
@@ -199,7 +200,7 @@ void pool_state::grant(std::unique_ptr<pooled_connection> c, acquired& out) {
   out.connection = lease(c.release(), lease_return{shared_from_this()});
 }
 
-asio::awaitable<void> pool_state::acquire(const url& target, const proxy_route* proxy,
+asio::awaitable<void> pool_state::acquire(const url& target, const connection_route* proxy,
                                           const request_options& request, bool fresh, acquired& out) {
   // Cancellation is handled in the queue, which it keeps consistent. Inline
   // this is the caller's coroutine: its own setting comes back after.
@@ -209,7 +210,7 @@ asio::awaitable<void> pool_state::acquire(const url& target, const proxy_route* 
   co_await asio::this_coro::throw_if_cancelled(throws);
 }
 
-asio::awaitable<void> pool_state::wait_for_slot(const url& target, const proxy_route* proxy,
+asio::awaitable<void> pool_state::wait_for_slot(const url& target, const connection_route* proxy,
                                                 const request_options& request, bool fresh, acquired& out) {
   const auto state = co_await asio::this_coro::cancellation_state;
   asio::steady_timer timer(home);

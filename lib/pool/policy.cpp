@@ -147,11 +147,11 @@ bool becomes_get(int status, std::string_view method) noexcept {
 // connection: a fresh one that fails says something about the server.
 bool may_retry(const request_spec& spec, const exchange& x, bool reused, bool resendable) noexcept {
   return reused && x.before_response && is_stale_connection_error(x.ec) && resendable &&
-         (!x.wrote || may_repeat(spec.method, spec.headers, spec.options));
+         (!x.wrote || may_repeat(spec.method_now(), spec.headers, spec.options));
 }
 
 bool may_send_twice(const request_spec& spec, bool resendable) noexcept {
-  return resendable && may_repeat(spec.method, spec.headers, spec.options);
+  return resendable && may_repeat(spec.method_now(), spec.headers, spec.options);
 }
 
 // Nothing written can go again whatever it is; else it must be repeatable.
@@ -192,9 +192,9 @@ std::error_code follow_redirect(request_spec& spec, url& current, request_body& 
     drop_fields(spec.headers, {"Authorization"});
     if (!downgrade) spec.headers.emplace_back("Authorization", basic_authorization(next.user, next.password));
   }
-  if (becomes_get(x.head.status(), spec.method)) {
+  if (becomes_get(x.head.status(), spec.method_now())) {
     // RFC 9110 §15.4: the body goes, and the fields that describe it.
-    spec.method = "GET";
+    spec.became_get = true;
     body = request_body{};
     drop_fields(spec.headers, {"Content-Length", "Transfer-Encoding", "Content-Type", "Content-Encoding",
                                "Content-Language", "Content-Location", "Expect"});

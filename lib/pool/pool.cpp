@@ -70,8 +70,8 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
     if (decode != codings::none && !find_header(spec.headers, "Accept-Encoding"))
       spec.headers.emplace_back("Accept-Encoding", accept_encoding(decode));
   }
-  std::unique_ptr<proxy_route> own_proxy;
-  const proxy_route* proxy = nullptr;
+  std::unique_ptr<connection_route> own_proxy;
+  const connection_route* proxy = nullptr;
   std::shared_ptr<bool> pulled;  // for a streaming body only
   request_body body = watched(std::move(spec.body), pulled);
   url& current = spec.target;  // changed by redirects
@@ -82,7 +82,7 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
     // Again after a redirect: the environment's proxy depends on the target.
     if (const std::error_code ec = route_for(current, spec.options, own_proxy, proxy)) co_return ec;
     exchange x;
-    x.method = spec.method;
+    x.method = spec.method_now();
     x.target = &current;
     x.proxy = proxy;
     x.body = &body;
@@ -263,7 +263,6 @@ struct request {
   request_spec spec;
   Response out;
   request_timings timings;
-  std::string method;  // the first one, for the timings: a redirect may change the spec's
 };
 
 // A whole response's state fits a block that Asio's allocator recycles.
@@ -286,7 +285,7 @@ asio::awaitable<typename Policy::template value_type<Response>> run_request(std:
   constexpr bool stream = std::is_same_v<Response, streaming_response>;
   request_spec& spec = r->spec;
   request_timings& timings = r->timings;
-  timings.method = r->method;
+  timings.method = spec.method;
   pool_state& s = *state;
   // The clock is read for what needs it only: timings asked for, a total timeout.
   const bool timed = s.options.on_timings || spec.options.timings || spec.options.total_timeout;
@@ -363,9 +362,9 @@ request_ptr<Response> make(std::string_view method, const Target& target, reques
   std::error_code url_error;
   try {
     return request_ptr<Response>(new (memory) request<Response>{
-        request_spec{std::string(method), parsed(target, url_error, options), url_error, std::move(body), headers,
+        request_spec{std::string(method), false, parsed(target, url_error, options), url_error, std::move(body), headers,
                      std::move(options)},
-        Response{}, request_timings{}, std::string(method)});
+        Response{}, request_timings{}});
   } catch (...) {
     allocator.deallocate(memory, 1);
     throw;

@@ -50,7 +50,9 @@ using clock = std::chrono::steady_clock;
 
 /// One request as the operation keeps it: everything copied but the body bytes.
 struct request_spec {
-  std::string method;
+  std::string method;  // as asked: the timings report it
+  bool became_get = false;  // a redirect turned it into a GET
+  std::string_view method_now() const noexcept { return became_get ? std::string_view("GET") : method; }
   url target;
   std::error_code url_error;
   request_body body;
@@ -81,17 +83,18 @@ bool is_redirect(int status) noexcept;
 // A redirect with this status turns the request into a GET without a body.
 bool becomes_get(int status, std::string_view method) noexcept;
 
-// --- Proxies (proxy.cpp) ----------------------------------------------------
+// --- Routes: proxies, Unix sockets (proxy.cpp) --------------------------------
 
-/// How a proxy is spoken to: HTTP (absolute form, CONNECT for TLS), or
-/// SOCKS5 for every request with the target's name resolved here (curl's
-/// socks5://) or by the proxy (socks5h://).
-enum class proxy_kind : unsigned char { http, socks5, socks5h };
+/// How a connection reaches its origin other than by TCP to it: through an
+/// HTTP proxy (absolute form, CONNECT for TLS), through SOCKS5 for every
+/// request with the target's name resolved here (curl's socks5://) or by
+/// the proxy (socks5h://), or over a Unix domain socket.
+enum class route_kind : unsigned char { http, socks5, socks5h, unix_socket };
 
-/// A proxy as the requests through it need it.
-struct proxy_route {
-  proxy_kind kind = proxy_kind::http;
-  std::string host;
+/// A route as the requests that take it need it.
+struct connection_route {
+  route_kind kind = route_kind::http;
+  std::string host;  // the proxy's; unix_socket: the socket's path
   std::uint16_t port = 0;
   std::string authorization;  // http: "Basic ..." when the proxy URL had user information
   socks5_options socks;       // socks5, socks5h: the credentials, where names are resolved
@@ -101,7 +104,9 @@ struct proxy_route {
 /// Null for empty text (direct); error::invalid_url for a malformed URL or
 /// a scheme other than http, socks5 and socks5h. "host:port" alone means
 /// http; a SOCKS proxy's port defaults to 1080.
-std::unique_ptr<proxy_route> parse_proxy(std::string_view text, std::error_code& ec);
+std::unique_ptr<connection_route> parse_proxy(std::string_view text, std::error_code& ec);
+/// Null for an empty path (no Unix socket).
+std::unique_ptr<connection_route> unix_route(std::string_view path);
 
 // --- Origins and their connections (origins.cpp) -----------------------------
 
@@ -113,7 +118,7 @@ struct origin_key {
   std::string host;
   std::uint16_t port = 0;
   const SSL_CTX* tls = nullptr;
-  std::string proxy;  // proxy_route::identity; empty: direct
+  std::string proxy;  // connection_route::identity; empty: direct
 };
 
 // An origin_key's parts without owning them: a lookup builds no strings.
@@ -201,11 +206,11 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   /// A slot of the origin of `target`: an idle connection, a new one, or
   /// one given back while the request waited in the queue. `fresh`: never
   /// a kept-alive one. On `home`.
-  asio::awaitable<void> acquire(const url& target, const proxy_route* proxy, const request_options& request,
+  asio::awaitable<void> acquire(const url& target, const connection_route* proxy, const request_options& request,
                                 bool fresh, acquired& out);
   /// As acquire, when a slot (or the pool's closing) needs no wait: false
   /// when the request must queue. From any thread.
-  bool try_acquire(const url& target, const proxy_route* proxy, const request_options& request, bool fresh,
+  bool try_acquire(const url& target, const connection_route* proxy, const request_options& request, bool fresh,
                    acquired& out);
   /// The end of a lease, from any thread: the slot back, served to a
   /// waiter at home when there is one.
@@ -222,13 +227,15 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   asio::any_io_executor home;  // where the private members live: `executor` or a strand of it
   pool_options options;
   std::error_code proxy_error;         // pool_options::proxy malformed (set by proxy's initializer)
-  std::unique_ptr<proxy_route> proxy;  // pool_options::proxy read; null: direct
+  std::unique_ptr<connection_route> proxy;  // pool_options::proxy read; null: direct
   environment proxy_environment;       // use_environment_proxy: the variables when the pool was made
+  std::unique_ptr<connection_route> unix_socket;  // pool_options::unix_socket read
 
-  /// The proxy of a request to `target` (null: direct): the request's,
-  /// else the pool's, else the environment's; `own` holds one read for it.
-  std::error_code route_for(const url& target, const request_options& request, std::unique_ptr<proxy_route>& own,
-                            const proxy_route*& route) const;
+  /// The route of a request to `target` (null: TCP to it): a Unix socket,
+  /// the request's or the pool's; else a proxy, the request's, the pool's,
+  /// or the environment's; `own` holds one read for it.
+  std::error_code route_for(const url& target, const request_options& request, std::unique_ptr<connection_route>& own,
+                            const connection_route*& route) const;
   std::atomic<std::uint64_t> retries{0};
   std::atomic<std::uint64_t> requests{0};
 
@@ -249,16 +256,16 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
 
  private:
   // The private functions below but wait_for_slot run with `mutex_` held.
-  bool try_acquire_locked(const url& target, const proxy_route* proxy, const request_options& request, bool fresh,
+  bool try_acquire_locked(const url& target, const connection_route* proxy, const request_options& request, bool fresh,
                           acquired& out);
   // A slot back: kept when its connection can take another request.
   void give_back(std::unique_ptr<pooled_connection> c);
-  asio::awaitable<void> wait_for_slot(const url& target, const proxy_route* proxy, const request_options& request,
+  asio::awaitable<void> wait_for_slot(const url& target, const connection_route* proxy, const request_options& request,
                                       bool fresh, acquired& out);
   void grant(std::unique_ptr<pooled_connection> c, acquired& out);
 
   asio::ssl::context* context_for(const url& target, const request_options& request);
-  origin& origin_for(const url& target, const proxy_route* proxy, asio::ssl::context* tls);
+  origin& origin_for(const url& target, const connection_route* proxy, asio::ssl::context* tls);
   void forget_if_unused(origin& o);
   void keep_session_locked(pooled_connection& c);
   std::unique_ptr<pooled_connection> take(origin& o, asio::ssl::context* tls, bool fresh, clock::time_point now);
@@ -295,7 +302,7 @@ struct exchange {
   // In.
   std::string_view method;
   const url* target = nullptr;
-  const proxy_route* proxy = nullptr;  // null: direct
+  const connection_route* proxy = nullptr;  // null: direct
   request_body* body = nullptr;
   const Headers* headers = nullptr;
   const request_options* options = nullptr;

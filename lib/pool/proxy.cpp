@@ -19,19 +19,19 @@ bool names_port(std::string_view rest) {
 
 }  // namespace
 
-std::unique_ptr<proxy_route> parse_proxy(std::string_view text, std::error_code& ec) {
+std::unique_ptr<connection_route> parse_proxy(std::string_view text, std::error_code& ec) {
   ec.clear();
   if (text.empty()) return nullptr;
   // No scheme means http, as curl takes a bare "host:port".
   const auto scheme_end = text.find("://");
   const std::string_view scheme = scheme_end == std::string_view::npos ? "http" : text.substr(0, scheme_end);
   const std::string_view rest = scheme_end == std::string_view::npos ? text : text.substr(scheme_end + 3);
-  auto route = std::make_unique<proxy_route>();
+  auto route = std::make_unique<connection_route>();
   // Only these so far: an https:// one would need TLS to the proxy.
   if (iequals(scheme, "socks5")) {
-    route->kind = proxy_kind::socks5;
+    route->kind = route_kind::socks5;
   } else if (iequals(scheme, "socks5h")) {
-    route->kind = proxy_kind::socks5h;
+    route->kind = route_kind::socks5h;
   } else if (!iequals(scheme, "http")) {
     ec = make_error_code(error::invalid_url);
     return nullptr;
@@ -42,13 +42,13 @@ std::unique_ptr<proxy_route> parse_proxy(std::string_view text, std::error_code&
   route->host = address.host;
   route->port = address.port;
   std::string secret;
-  if (route->kind == proxy_kind::http) {
+  if (route->kind == route_kind::http) {
     if (address.has_userinfo) route->authorization = basic_authorization(address.user, address.password);
     secret = route->authorization;
   } else {
     // RFC 1928 §3: SOCKS listens on 1080 unless told otherwise.
     if (!names_port(rest)) route->port = 1080;
-    route->socks.resolve_locally = route->kind == proxy_kind::socks5;
+    route->socks.resolve_locally = route->kind == route_kind::socks5;
     if (address.has_userinfo) {
       route->socks.credentials = socks5_credentials{address.user, address.password};
       // The name's length first: user "a:b" and password "c" are not "a" and "b:c".
@@ -61,9 +61,26 @@ std::unique_ptr<proxy_route> parse_proxy(std::string_view text, std::error_code&
   return route;
 }
 
+std::unique_ptr<connection_route> unix_route(std::string_view path) {
+  if (path.empty()) return nullptr;
+  auto route = std::make_unique<connection_route>();
+  route->kind = route_kind::unix_socket;
+  route->host = path;
+  route->identity = "unix:" + std::string(path);
+  return route;
+}
+
 std::error_code pool_state::route_for(const url& target, const request_options& request,
-                                      std::unique_ptr<proxy_route>& own, const proxy_route*& route) const {
+                                      std::unique_ptr<connection_route>& own, const connection_route*& route) const {
   std::error_code ec;
+  if (request.unix_socket) {
+    own = unix_route(*request.unix_socket);
+    route = own.get();
+    if (route) return ec;
+  } else if (unix_socket) {
+    route = unix_socket.get();
+    return ec;
+  }
   if (request.proxy) {
     own = parse_proxy(*request.proxy, ec);
     route = own.get();

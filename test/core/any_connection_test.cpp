@@ -102,10 +102,14 @@ asio::awaitable<std::string> read_in_pieces(any_response& r, std::size_t size) {
 }
 
 /// Every framing and way of reading on one kept-alive connection, then one
-/// the server closes.
-asio::awaitable<void> exchanges(any_connection& c) {
-  const auto port = port_for(c);
-  co_await c.async_connect(nginx::nginx_tls_host, port);
+/// the server closes; over TCP, or nginx's Unix socket of the same server.
+asio::awaitable<void> exchanges(any_connection& c, bool over_unix_socket = false) {
+  if (over_unix_socket) {
+    const std::string path = c.is_tls() ? nginx::nginx_https_socket() : nginx::nginx_http_socket();
+    co_await c.async_connect_unix(path, nginx::nginx_tls_host, c.is_tls() ? 443 : 80);
+  } else {
+    co_await c.async_connect(nginx::nginx_tls_host, port_for(c));
+  }
   CHECK(c.is_open());
   CHECK(c.is_idle());
 
@@ -197,6 +201,30 @@ TEST_CASE("any_connection: a plain and a TLS connection through the same code") 
       CHECK_FALSE(c.is_open());
     }, 10s);
   }
+}
+
+TEST_CASE("any_connection: over a Unix socket, plain and TLS (SNI and the certificate's name: the host)") {
+  asio::ssl::context context = test_context();
+  for (asio::ssl::context* tls : {static_cast<asio::ssl::context*>(nullptr), &context}) {
+    CAPTURE(tls != nullptr);
+    run_bounded([&]() -> asio::awaitable<void> {
+      any_connection c(co_await asio::this_coro::executor, tls);
+      co_await exchanges(c, true);
+    }, 10s);
+  }
+  run_bounded([&]() -> asio::awaitable<void> {
+    any_connection c(co_await asio::this_coro::executor, &context);
+    const auto missing = co_await c.async_connect_unix(nginx::nginx_http_socket() + ".none", "localhost", 80,
+                                                       use_error_codes);
+    CHECK(missing == std::errc::no_such_file_or_directory);
+    const auto too_long = co_await c.async_connect_unix(std::string(200, 'x'), "localhost", 80, use_error_codes);
+    CHECK(too_long == std::errc::filename_too_long);
+    // The name the certificate lacks fails over a Unix socket too.
+    const auto wrong_name = co_await c.async_connect_unix(nginx::nginx_https_socket(), "example.org", 443,
+                                                          use_error_codes);
+    CHECK(wrong_name.category() == asio::error::get_ssl_category());
+    CHECK_FALSE(c.is_open());
+  }, 10s);
 }
 
 TEST_CASE("any_connection: the transport is the one chosen, not the port's") {

@@ -2156,3 +2156,35 @@ TEST_CASE("nginx: a multi-threaded io_context, many concurrent requests, some ca
   CHECK(static_cast<std::uint64_t>(timed) == settled->requests);
   CHECK_FALSE(pool.has_value());
 }
+
+TEST_CASE("unix sockets: the pool's and a request's, kept apart from TCP connections and per path") {
+  namespace nginx = httpc::test;
+  asio::ssl::context context(asio::ssl::context::tls_client);
+  context.load_verify_file(nginx::test_ca());
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::pool_options options;
+    options.unix_socket = nginx::nginx_http_socket();
+    options.tls_context = &context;
+    httpc::pool pool(co_await asio::this_coro::executor, options);
+    // The URL's host and port name the origin; the socket is the way there.
+    const auto a = co_await pool.async_request("GET", "http://localhost/small");
+    const auto b = co_await pool.async_request("GET", "http://localhost/small");
+    CHECK(a.body == nginx::nginx_small_body);
+    CHECK(b.body == nginx::nginx_small_body);
+    CHECK(pool.stats().open == 1);
+    httpc::request_options tls;
+    tls.unix_socket = nginx::nginx_https_socket();
+    const auto c = co_await pool.async_request("GET", "https://localhost/64k", {}, {}, tls);
+    CHECK(c.body == nginx::nginx_file("64k"));
+    httpc::request_options tcp;
+    tcp.unix_socket = "";
+    const auto d = co_await pool.async_request(
+        "GET", "http://127.0.0.1:" + std::to_string(nginx::nginx_http_port()) + "/small", {}, {}, tcp);
+    CHECK(d.body == nginx::nginx_small_body);
+    CHECK(pool.stats().open == 3);
+    httpc::request_options missing;
+    missing.unix_socket = nginx::nginx_http_socket() + ".none";
+    const auto ec = co_await error_of(pool.async_request("GET", "http://localhost/small", {}, {}, missing));
+    CHECK(ec == std::errc::no_such_file_or_directory);
+  }, 10s);
+}

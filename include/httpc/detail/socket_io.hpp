@@ -1,10 +1,12 @@
 #pragma once
-// Writes that skip Asio's reactor when the socket takes the bytes at once.
+// Socket calls beside Asio's: writes that skip its reactor when the socket
+// takes the bytes at once, and a Unix domain socket's connect.
 
 #include <asio/buffer.hpp>
 #include <array>
 #include <cstddef>
 #include <initializer_list>
+#include <string>
 #include <string_view>
 #include <system_error>
 
@@ -36,5 +38,10 @@ class write_buffers {
 /// what the kernel took: true when that was all (or the send failed: `ec`),
 /// false when the rest must wait for the socket.
 bool send_direct(int fd, write_buffers& out, std::error_code& ec) noexcept;
+
+/// A stream socket connected to the Unix domain socket at `path`
+/// (non-blocking, close-on-exec), or -1 and `ec`. The connect never waits:
+/// a listener whose queue is full is EAGAIN at once (Linux).
+int connect_unix(const std::string& path, std::error_code& ec) noexcept;
 
 }  // namespace httpc::detail

@@ -144,6 +144,14 @@ auto basic_connection<Stream>::async_connect(std::string_view host, std::uint16_
 
 template <class Stream>
 template <class CompletionToken>
+auto basic_connection<Stream>::async_connect_unix(std::string_view path, std::string_view host, std::uint16_t port,
+                                                  CompletionToken&& token) {
+  return detail::complete(executor_, connect_op(std::string(host), port, std::nullopt, std::string(path)),
+                          std::forward<CompletionToken>(token));
+}
+
+template <class Stream>
+template <class CompletionToken>
 auto basic_connection<Stream>::async_connect_tunnel(std::string_view proxy_host,
                                                     std::uint16_t proxy_port, std::string_view host,
                                                     std::uint16_t port, const Headers& proxy_headers,
@@ -205,7 +213,7 @@ basic_connection<Stream>::resolve_op(const std::string& host, std::uint16_t port
 
 template <class Stream>
 asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(
-    std::string host, std::uint16_t port, std::optional<detail::tunnel_plan> tunnel) {
+    std::string host, std::uint16_t port, std::optional<detail::tunnel_plan> tunnel, std::string unix_path) {
   if (tunnel && tunnel->refused) co_return tunnel->refused;  // nothing was sent
   close();
   // Offered on this connect only, whatever its outcome: a later connect
@@ -233,51 +241,62 @@ asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(
   };
   if (options_.connect_timeout) deadline_ = clock::now() + *options_.connect_timeout;
 
-  // An address literal needs no resolver: no lookup on the resolver's
-  // thread, no hop back from it.
-  std::error_code not_literal;
-  const asio::ip::address literal = asio::ip::make_address(host_, not_literal);
-  asio::ip::tcp::resolver::results_type endpoints;
-  if (not_literal) {
-    auto [ec, results] = co_await resolve_op(host_, port);
-    if (ec) co_return fail(ec);
-    endpoints = std::move(results);
-  }
-  end_phase(&connect_timings::resolve);
-
-  // One address (the literal, or a name's only one) takes one attempt;
-  // several race, IPv6 and IPv4 alternating (Happy Eyeballs).
-  std::error_code ec = make_error_code(asio::error::host_not_found);
-  if (!not_literal || endpoints.size() == 1) {
-    const asio::ip::tcp::endpoint endpoint = not_literal ? endpoints.begin()->endpoint()
-                                                         : asio::ip::tcp::endpoint(literal, port_);
-    auto& sock = socket();
-    sock.open(endpoint.protocol(), ec);
-    if (!ec && options_.source_address) sock.bind(*options_.source_address, ec);
-    if (options_.timings) options_.timings->remote = endpoint;
-    if (options_.on_connecting) options_.on_connecting(endpoint);
-    ec = detail::os_error(ec);
-    if (!ec) {
-      arm(std::nullopt);
-      auto [connect_error] = co_await sock.async_connect(endpoint, detail::as_result);
-      ec = disarm(connect_error);
+  std::error_code ec;
+  if (!unix_path.empty()) {
+    // A Unix socket is a stream as a TCP one is: the socket object takes its
+    // descriptor, and the layers above see no difference.
+    const int fd = detail::connect_unix(unix_path, ec);
+    if (fd >= 0) socket().assign(asio::ip::tcp::v4(), fd, ec);
+    if (ec) co_return fail(detail::os_error(ec));
+    end_phase(&connect_timings::connect);
+  } else {
+    // An address literal needs no resolver: no lookup on the resolver's
+    // thread, no hop back from it.
+    std::error_code not_literal;
+    const asio::ip::address literal = asio::ip::make_address(host_, not_literal);
+    asio::ip::tcp::resolver::results_type endpoints;
+    if (not_literal) {
+      auto [lookup_error, results] = co_await resolve_op(host_, port);
+      if (lookup_error) co_return fail(lookup_error);
+      endpoints = std::move(results);
     }
-  } else if (!endpoints.empty()) {
-    std::vector<asio::ip::tcp::endpoint> addresses;
-    addresses.reserve(endpoints.size());
-    for (const auto& entry : endpoints) addresses.push_back(entry.endpoint());
-    detail::racing_options racing;
-    racing.attempt_delay = options_.happy_eyeballs_delay;
-    racing.deadline = deadline_;
-    racing.source_address = &options_.source_address;
-    racing.on_connecting = &options_.on_connecting;
-    asio::ip::tcp::endpoint connected;
-    ec = detail::os_error(co_await detail::connect_first(detail::interleaved(addresses), racing, socket(), connected));
-    if (options_.timings) options_.timings->remote = connected;
+    end_phase(&connect_timings::resolve);
+
+    // One address (the literal, or a name's only one) takes one attempt;
+    // several race, IPv6 and IPv4 alternating (Happy Eyeballs).
+    ec = make_error_code(asio::error::host_not_found);
+    if (!not_literal || endpoints.size() == 1) {
+      const asio::ip::tcp::endpoint endpoint = not_literal ? endpoints.begin()->endpoint()
+                                                           : asio::ip::tcp::endpoint(literal, port_);
+      auto& sock = socket();
+      sock.open(endpoint.protocol(), ec);
+      if (!ec && options_.source_address) sock.bind(*options_.source_address, ec);
+      if (options_.timings) options_.timings->remote = endpoint;
+      if (options_.on_connecting) options_.on_connecting(endpoint);
+      ec = detail::os_error(ec);
+      if (!ec) {
+        arm(std::nullopt);
+        auto [connect_error] = co_await sock.async_connect(endpoint, detail::as_result);
+        ec = disarm(connect_error);
+      }
+    } else if (!endpoints.empty()) {
+      std::vector<asio::ip::tcp::endpoint> addresses;
+      addresses.reserve(endpoints.size());
+      for (const auto& entry : endpoints) addresses.push_back(entry.endpoint());
+      detail::racing_options racing;
+      racing.attempt_delay = options_.happy_eyeballs_delay;
+      racing.deadline = deadline_;
+      racing.source_address = &options_.source_address;
+      racing.on_connecting = &options_.on_connecting;
+      asio::ip::tcp::endpoint connected;
+      const auto order = detail::interleaved(addresses);
+      ec = detail::os_error(co_await detail::connect_first(order, racing, socket(), connected));
+      if (options_.timings) options_.timings->remote = connected;
+    }
+    if (ec) co_return fail(ec);
+    end_phase(&connect_timings::connect);
+    socket().set_option(asio::ip::tcp::no_delay(true), ec);
   }
-  if (ec) co_return fail(ec);
-  end_phase(&connect_timings::connect);
-  socket().set_option(asio::ip::tcp::no_delay(true), ec);
   if (tunnel) {
     if ((ec = co_await open_tunnel(*tunnel))) co_return fail(ec);
     host_ = std::move(tunnel->host);
