@@ -49,7 +49,8 @@ exit_code exit_code_for(const std::error_code& ec) noexcept {
     return resolve_failed;
   if (ec == std::errc::timed_out) return timed_out;
   if (ec == std::errc::connection_refused || ec == std::errc::network_unreachable ||
-      ec == std::errc::host_unreachable || ec == std::errc::address_not_available)
+      ec == std::errc::host_unreachable || ec == std::errc::address_not_available ||
+      ec == std::errc::no_such_file_or_directory || ec == std::errc::filename_too_long)  // --unix-socket
     return connect_failed;
   if (ec == std::errc::broken_pipe) return send_error;
   return receive_error;  // a reset, an end of stream, or another failure on the socket

@@ -135,6 +135,7 @@ const flag flags[] = {
     {'S', "show-error", false, [](options& o, const std::string&) { o.show_error = true; return std::string(); }},
     {'s', "silent", false, [](options& o, const std::string&) { o.silent = true; return std::string(); }},
     {'T', "upload-file", true, [](options& o, const std::string& v) { o.upload_file = v; return std::string(); }},
+    {0, "unix-socket", true, [](options& o, const std::string& v) { o.unix_socket = v; return std::string(); }},
     {0, "url", true, [](options& o, const std::string& v) { o.urls.push_back(v); return std::string(); }},
     {'u', "user", true, [](options& o, const std::string& v) { o.user = v; return std::string(); }},
     {'v', "verbose", false, [](options& o, const std::string&) { o.verbose = true; return std::string(); }},
@@ -271,6 +272,7 @@ const char* usage_text() {
          "     --socks5-hostname <host[:port]>  -x socks5h://host[:port]\n"
          "     --noproxy <list>       hosts reached directly, in place of NO_PROXY\n"
          " -U, --proxy-user <u:p>     the proxy's credentials\n"
+         "     --unix-socket <path>   connect to this Unix domain socket instead\n"
          "     --http1.1              HTTP/1.1 (the only version)\n"
          " -h, --help                 this text\n";
 }

@@ -46,6 +46,7 @@ struct options {
   std::optional<std::string> proxy;       // -x; "" turns the environment's off
   std::optional<std::string> noproxy;     // --noproxy: in place of NO_PROXY
   std::optional<std::string> proxy_user;  // -U user:password
+  std::optional<std::string> unix_socket;  // --unix-socket path
   std::optional<std::chrono::milliseconds> connect_timeout, max_time;
   long max_redirs = 50;  // curl's default; -1: no limit
   std::size_t parallel_max = 50;

@@ -186,6 +186,7 @@ request_options options_for(const options& o, request_timings& t, std::string pr
   request_options ro;
   ro.timings = &t;
   ro.proxy = std::move(proxy);
+  ro.unix_socket = o.unix_socket;
   ro.connect_timeout = o.connect_timeout;
   ro.total_timeout = o.max_time;
   ro.follow_redirects = o.location;

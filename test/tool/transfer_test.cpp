@@ -566,6 +566,25 @@ TEST_CASE("transfer: a progress bar under a terminal, none with -s or without a 
 // Against nginx
 // ============================================================================
 
+#ifdef HTTPC_CURL
+TEST_CASE("transfer: --unix-socket, plain and TLS, as curl") {
+  const std::string plain = httpc::test::nginx_http_socket();
+  const std::string tls = httpc::test::nginx_https_socket();
+  for (const auto& args : {std::vector<std::string>{"-s", "--unix-socket", plain, "http://localhost/small"},
+                           {"-s", "--unix-socket", tls, "--cacert", httpc::test::test_ca(), "https://localhost/small"},
+                           {"-s", "-w", "%{exitcode}", "--unix-socket", plain + ".none", "http://localhost/small"}}) {
+    std::vector<std::string> curl_args = args;
+    curl_args.insert(curl_args.begin(), {HTTPC_CURL, "-q"});
+    const auto curl = httpc::test::run_process(curl_args);
+    const auto ours = httpc_tool(args);
+    CHECK(ours.exit_code == curl.exit_code);
+    CHECK(ours.out == curl.out);
+  }
+  const auto ours = httpc_tool({"-s", "--unix-socket", plain, "http://localhost/small"});
+  CHECK(ours.out == httpc::test::nginx_small_body);
+}
+#endif
+
 TEST_CASE("transfer: nginx over HTTPS with --cacert, a 16 MiB body streamed to a file, an echo") {
   scratch s;
   const std::string base = "https://localhost:" + std::to_string(httpc::test::nginx_https_port());
