@@ -20,7 +20,7 @@
 #include <asio/any_io_executor.hpp>    // the executor type of a connection
 #include <asio/experimental/as_tuple.hpp>  // error codes instead of exceptions inside
 #include <asio/awaitable.hpp>          // asio::awaitable, the default result
-#include <asio/ip/tcp.hpp>             // the socket, the resolver
+#include <asio/ip/tcp.hpp>             // the socket
 #include <asio/ssl/context.hpp>        // the TLS context
 #include <asio/ssl/stream.hpp>         // the TLS stream
 #include <asio/steady_timer.hpp>       // timeouts
@@ -46,6 +46,7 @@
 #include "httpc/fields.hpp"
 #include "httpc/parser.hpp"
 #include "httpc/reader.hpp"
+#include "httpc/resolver.hpp"
 #include "httpc/response_head.hpp"
 #include "httpc/serializer.hpp"
 
@@ -100,6 +101,10 @@ struct connection_options {
   /// When set, called with each address as async_connect tries it (the
   /// pool's on_connect: a tool's "Trying" lines).
   std::function<void(const asio::ip::tcp::endpoint&)> on_connecting;
+  /// Resolves host names (address literals are used as they are): a hook,
+  /// a cache, another DNS client (httpc/resolver.hpp). Null: a
+  /// make_resolver() for each lookup (c-ares, which blocks nothing else).
+  std::shared_ptr<httpc::resolver> resolver;
 };
 
 /// A request body: none (the default, `{}`), bytes, or a streaming source

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace httpc {
 namespace detail {
@@ -165,43 +166,24 @@ asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(
   };
   if (options_.connect_timeout) deadline_ = clock::now() + *options_.connect_timeout;
 
-  // An address literal needs no resolver: no lookup on the resolver's
-  // thread, no hop back from it.
+  // An address literal needs no resolver: no lookup, no hop to the
+  // resolver and back.
   std::error_code not_literal;
   const asio::ip::address literal = asio::ip::make_address(host_, not_literal);
-  asio::ip::tcp::resolver::results_type endpoints;
+  std::vector<asio::ip::tcp::endpoint> endpoints;
   if (not_literal) {
-    asio::ip::tcp::resolver resolver(executor_);
-    // The timer cancels sockets, not resolvers: race the resolver against
-    // the deadline here by hand.
-    // The wait's handler may run after the resolve ended (an expiry queued
-    // meanwhile): it touches the resolver only while `resolving` says so.
-    std::optional<asio::steady_timer> resolve_timer;
-    const auto resolving = std::make_shared<bool>(true);
-    if (deadline_) {
-      resolve_timer.emplace(executor_, *deadline_);
-      resolve_timer->async_wait([&resolver, resolving](std::error_code ec) {
-        if (!ec && *resolving) resolver.cancel();
-      });
-    }
-    auto [ec, results] = co_await resolver.async_resolve(host_, std::to_string(port), detail::as_result);
-    *resolving = false;
-    const bool expired = resolve_timer && resolve_timer->expiry() <= clock::now();
-    if (resolve_timer) resolve_timer->cancel();
-    if (ec == asio::error::operation_aborted && expired) ec = make_error_code(std::errc::timed_out);
-    if (ec) co_return fail(detail::os_error(ec));
-    endpoints = std::move(results);
+    resolution found = co_await detail::resolve_within(executor_, options_.resolver, host_, port, deadline_);
+    if (found.error) co_return fail(found.error);
+    endpoints = std::move(found.endpoints);
   }
   end_phase(&connect_timings::resolve);
 
   // Each address in turn (IPv6 and IPv4 as the resolver orders them), or
   // the literal.
   std::error_code ec = make_error_code(asio::error::host_not_found);
-  auto next = endpoints.begin();
   const std::size_t count = not_literal ? endpoints.size() : 1;
   for (std::size_t i = 0; i < count; ++i) {
-    const asio::ip::tcp::endpoint endpoint =
-        not_literal ? (next++)->endpoint() : asio::ip::tcp::endpoint(literal, port_);
+    const asio::ip::tcp::endpoint endpoint = not_literal ? endpoints[i] : asio::ip::tcp::endpoint(literal, port_);
     auto& sock = socket();
     std::error_code ignored;
     sock.close(ignored);
