@@ -47,8 +47,9 @@ struct dns_entry {
 
 class dns_server {
  public:
-  dns_server()
-      : socket_(io_, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
+  /// On `port` of 127.0.0.1; 0: one the system chooses.
+  explicit dns_server(std::uint16_t port = 0)
+      : socket_(io_, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), port)),
         port_(socket_.local_endpoint().port()) {
     receive();
     thread_ = std::thread([this] { io_.run(); });
