@@ -20,7 +20,7 @@
 #include <asio/any_io_executor.hpp>    // the executor type of a connection
 #include <asio/experimental/as_tuple.hpp>  // error codes instead of exceptions inside
 #include <asio/awaitable.hpp>          // asio::awaitable, the default result
-#include <asio/ip/tcp.hpp>             // the socket, the resolver
+#include <asio/ip/tcp.hpp>             // the socket
 #include <asio/ssl/context.hpp>        // the TLS context
 #include <asio/ssl/stream.hpp>         // the TLS stream
 #include <asio/steady_timer.hpp>       // timeouts
@@ -48,6 +48,7 @@
 #include "httpc/fields.hpp"
 #include "httpc/parser.hpp"
 #include "httpc/reader.hpp"
+#include "httpc/resolver.hpp"
 #include "httpc/response_head.hpp"
 #include "httpc/serializer.hpp"
 #include "httpc/tls_session.hpp"
@@ -108,6 +109,10 @@ struct connection_options {
   /// When set, called with each address as async_connect tries it (the
   /// pool's on_connect: a tool's "Trying" lines).
   std::function<void(const asio::ip::tcp::endpoint&)> on_connecting;
+  /// Resolves host names (address literals are used as they are): a hook,
+  /// a cache, another DNS client (httpc/resolver.hpp). Null: a
+  /// make_resolver() for each lookup (c-ares, which blocks nothing else).
+  std::shared_ptr<httpc::resolver> resolver;
 };
 
 /// A request body: none (the default, `{}`), bytes, or a streaming source
@@ -379,8 +384,6 @@ class basic_connection {
   asio::awaitable<std::error_code> connect_op(std::string host, std::uint16_t port,
                                               std::optional<detail::tunnel_plan> tunnel,
                                               std::string unix_path = {});
-  asio::awaitable<std::tuple<std::error_code, asio::ip::tcp::resolver::results_type>> resolve_op(
-      const std::string& host, std::uint16_t port);
   asio::awaitable<std::error_code> open_tunnel(const detail::tunnel_plan& tunnel);
   asio::awaitable<std::error_code> open_http_tunnel(const detail::tunnel_plan& tunnel);
   asio::awaitable<std::error_code> open_socks5(const detail::tunnel_plan& tunnel);

@@ -60,6 +60,7 @@
 #include "httpc/content_decoding.hpp"
 #include "httpc/fields.hpp"
 #include "httpc/proxy_env.hpp"
+#include "httpc/resolver.hpp"
 #include "httpc/response_head.hpp"
 #include "httpc/url.hpp"
 
@@ -186,6 +187,15 @@ struct pool_options {
   /// TLS's SNI and certificate name); no proxy is used. Kept apart from TCP
   /// connections and per path.
   std::optional<std::string> unix_socket;
+  /// Resolves host names for the pool's connections: a hook (tests, fixed
+  /// addresses, another DNS client; httpc/resolver.hpp). Null:
+  /// `connection.resolver`, else one make_resolver() of the pool's (c-ares:
+  /// a slow lookup holds up no other). Either way behind the pool's cache.
+  std::shared_ptr<httpc::resolver> resolver;
+  /// The pool's DNS cache keeps an answer for its TTL, at most this long
+  /// (an answer of unknown TTL, as a hook's may be: this long); lookups of
+  /// one name at once share one. Zero: no cache.
+  std::chrono::seconds dns_cache_ttl_cap{60};
 };
 
 /// Settings of one request. A timeout left empty is the pool's

@@ -27,6 +27,12 @@ pool_state::pool_state(const asio::any_io_executor& executor, pool_options optio
   unix_socket = unix_route(this->options.unix_socket.value_or(""));
   if (this->options.use_environment_proxy && !this->options.proxy)
     proxy_environment = proxy_environment_snapshot();
+  // One resolver for the pool's connections, its cache shared by them.
+  auto& names = this->options.connection.resolver;
+  if (this->options.resolver) names = this->options.resolver;
+  if (!names) names = make_resolver(executor);
+  if (this->options.dns_cache_ttl_cap > std::chrono::seconds::zero())
+    names = make_caching_resolver(std::move(names), this->options.dns_cache_ttl_cap);
 }
 
 void lease_return::operator()(pooled_connection* connection) const noexcept {

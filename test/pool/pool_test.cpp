@@ -17,6 +17,7 @@
 
 #include "support/allocation_counter.hpp"
 #include "support/coroutines.hpp"
+#include "support/dns_server.hpp"
 #include "support/encoders.hpp"
 #include "support/nginx.hpp"
 #include "support/script_server.hpp"
@@ -2188,3 +2189,197 @@ TEST_CASE("unix sockets: the pool's and a request's, kept apart from TCP connect
     CHECK(ec == std::errc::no_such_file_or_directory);
   }, 10s);
 }
+
+// ============================================================================
+// Names: the resolver hook, the DNS cache, and no stall behind a slow name
+// ============================================================================
+
+// g++ 12 at -O2 takes these coroutines' frames, from Asio's operator new,
+// for ones from this file's global operator new (the allocation counter).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
+namespace {
+
+// A hook: every name is 127.0.0.1, with no TTL; counts the lookups.
+struct loopback_resolver : httpc::resolver {
+  asio::awaitable<httpc::resolution> resolve(std::string, std::uint16_t port) override {
+    ++lookups;
+    co_return httpc::resolution{{}, {asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port)}, {}};
+  }
+  std::atomic<int> lookups{0};
+};
+
+// The default resolver, asking the scripted DNS server.
+std::shared_ptr<httpc::resolver> asking(const httpc::test::dns_server& dns, const asio::any_io_executor& executor) {
+  httpc::resolver_options o;
+  o.servers = dns.address();
+  return httpc::make_resolver(executor, o);
+}
+
+// nginx's /close: each request on a connection of its own, so each resolves.
+std::string closing_url(std::string_view host) {
+  return "http://" + std::string(host) + ":" + std::to_string(httpc::test::nginx_http_port()) + "/close";
+}
+
+// One request to each name.
+asio::awaitable<void> request_both(httpc::pool& pool) {
+  const auto a = co_await pool.async_request("GET", closing_url("short.test"));
+  const auto b = co_await pool.async_request("GET", closing_url("long.test"));
+  CHECK(a.status == 200);
+  CHECK(b.status == 200);
+}
+
+// `requests` requests to fast.test from `workers` coroutines, each on a new
+// connection; how long they took.
+asio::awaitable<steady::duration> request_fast(httpc::pool& pool, int requests, int workers) {
+  const auto executor = co_await asio::this_coro::executor;
+  const auto start = steady::now();
+  int running = workers;
+  int failed = 0;
+  for (int w = 0; w < workers; ++w) {
+    asio::co_spawn(executor, [&]() -> asio::awaitable<void> {
+      for (int i = 0; i < requests / workers; ++i) {
+        const auto r = co_await pool.async_request("GET", closing_url("fast.test"));
+        if (r.status != 200) ++failed;
+      }
+    }, [&](std::exception_ptr e) {
+      if (e) ++failed;
+      --running;
+    });
+  }
+  for (int i = 0; i < 2000 && running > 0; ++i) co_await sleep_for(1ms);
+  CHECK(running == 0);
+  CHECK(failed == 0);
+  co_return steady::now() - start;
+}
+
+}  // namespace
+
+TEST_CASE("names: a hook supplies the addresses; the pool's cache keeps its answer for the cap") {
+  for (const auto cap : {60s, 0s}) {
+    auto hook = std::make_shared<loopback_resolver>();
+    httpc::pool_options options;
+    options.resolver = hook;
+    options.dns_cache_ttl_cap = cap;
+    run_bounded([&]() -> asio::awaitable<void> {
+      httpc::pool pool(co_await asio::this_coro::executor, options);
+      for (int i = 0; i < 3; ++i) {
+        const auto r = co_await pool.async_request("GET", closing_url("no-such-host.invalid"));
+        CHECK(r.status == 200);
+        CHECK(r.body == httpc::test::nginx_small_body);
+      }
+    });
+    CHECK(hook->lookups == (cap == 0s ? 3 : 1));
+  }
+}
+
+TEST_CASE("names: the pool's cache honours TTLs and its cap (questions counted at the DNS server)") {
+  if (httpc::resolver_backend() != "c-ares") return;
+  httpc::test::dns_server dns;
+  const auto loopback = asio::ip::make_address("127.0.0.1");
+  dns.set("short.test", {{loopback}, 1});
+  dns.set("long.test", {{loopback}, 300});
+  httpc::pool_options options;
+  options.dns_cache_ttl_cap = 2s;
+  run_bounded([&]() -> asio::awaitable<void> {
+    const auto executor = co_await asio::this_coro::executor;
+    options.resolver = asking(dns, executor);
+    httpc::pool pool(executor, options);
+    co_await request_both(pool);
+    co_await request_both(pool);
+    CHECK(dns.questions("short.test") == 2);  // one lookup: A and AAAA
+    CHECK(dns.questions("long.test") == 2);
+    co_await sleep_for(1100ms);
+    co_await request_both(pool);
+    CHECK(dns.questions("short.test") == 4);  // its TTL of 1 s is over
+    CHECK(dns.questions("long.test") == 2);
+    co_await sleep_for(1000ms);
+    co_await request_both(pool);
+    CHECK(dns.questions("long.test") == 4);  // the cap of 2 s is over
+    options.resolver.reset();  // its strand's timer goes before the io_context
+  }, 10s);
+}
+
+TEST_CASE("names: while one name takes 2 s to answer, requests to another complete in their normal time") {
+  if (httpc::resolver_backend() != "c-ares") return;
+  httpc::test::dns_server dns;
+  const auto loopback = asio::ip::make_address("127.0.0.1");
+  dns.set("slow.test", {{loopback}, 60, 2000ms});
+  dns.set("fast.test", {{loopback}, 60});
+  constexpr int requests = 200;
+  constexpr int workers = 8;
+  httpc::pool_options options;
+  options.max_per_origin = workers;
+  options.dns_cache_ttl_cap = 0s;  // every connection asks the server
+  run_bounded([&]() -> asio::awaitable<void> {
+    const auto executor = co_await asio::this_coro::executor;
+    options.resolver = asking(dns, executor);
+    httpc::pool pool(executor, options);
+    const auto alone = co_await request_fast(pool, requests, workers);
+
+    std::optional<steady::time_point> slow_done;
+    asio::co_spawn(executor, pool.async_request("GET", closing_url("slow.test")),
+                   [&](std::exception_ptr e, httpc::buffered_response r) {
+                     CHECK_FALSE(e);
+                     CHECK(r.status == 200);
+                     slow_done = steady::now();
+                   });
+    for (int i = 0; i < 500 && dns.questions("slow.test") == 0; ++i) co_await sleep_for(1ms);
+    const auto slow_asked = steady::now();
+    REQUIRE(dns.questions("slow.test") > 0);
+    const auto beside = co_await request_fast(pool, requests, workers);
+    const bool before_slow = !slow_done.has_value();
+    for (int i = 0; i < 400 && !slow_done; ++i) co_await sleep_for(10ms);
+    REQUIRE(slow_done.has_value());
+    MESSAGE(requests << " requests to fast.test, each with its own lookup: "
+                     << std::chrono::duration<double, std::milli>(alone).count() << " ms alone, "
+                     << std::chrono::duration<double, std::milli>(beside).count()
+                     << " ms beside the slow lookup, which took "
+                     << std::chrono::duration<double, std::milli>(*slow_done - slow_asked).count() << " ms");
+    CHECK(before_slow);  // all done before the slow answer arrived
+    CHECK(beside < alone * 3 + 500ms);
+    CHECK(dns.questions("fast.test") >= 2 * 2 * requests);
+    options.resolver.reset();  // its strand's timer goes before the io_context
+  }, 20s);
+}
+
+TEST_CASE("names: a multi-threaded io_context, connections on strands sharing the cache") {
+  if (httpc::resolver_backend() != "c-ares") return;
+  httpc::test::dns_server dns;
+  const auto loopback = asio::ip::make_address("127.0.0.1");
+  dns.set("a.test", {{loopback}, 60});
+  dns.set("b.test", {{loopback}, 60, 50ms});
+  asio::io_context io(4);
+  httpc::pool_options options;
+  options.resolver = asking(dns, io.get_executor());
+  std::optional<httpc::pool> pool(std::in_place, io.get_executor(), options);
+  constexpr int workers = 8;
+  std::atomic<int> running{workers};
+  std::atomic<int> ok{0};
+  for (int w = 0; w < workers; ++w) {
+    asio::co_spawn(asio::make_strand(io), [&, w]() -> asio::awaitable<void> {
+      for (int i = 0; i < 10; ++i) {
+        const auto r = co_await pool->async_request("GET", closing_url((w + i) % 2 ? "a.test" : "b.test"));
+        if (r.status == 200) ++ok;
+      }
+    }, [&](std::exception_ptr e) {
+      CHECK_FALSE(e);
+      if (--running == 0) asio::post(io, [&] { pool.reset(); });
+    });
+  }
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) threads.emplace_back([&] { io.run_for(20s); });
+  for (auto& t : threads) t.join();
+  CHECK(running == 0);
+  CHECK(ok == workers * 10);
+  CHECK(dns.questions("a.test") == 2);  // one lookup per name, shared
+  CHECK(dns.questions("b.test") == 2);
+  CHECK_FALSE(pool.has_value());
+}
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif

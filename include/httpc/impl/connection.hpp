@@ -12,6 +12,7 @@
 #include <cstring>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace httpc {
 namespace detail {
@@ -187,30 +188,6 @@ auto basic_connection<Stream>::async_connect_socks5(std::string_view proxy_host,
                           std::forward<CompletionToken>(token));
 }
 
-// A name's addresses; the timer cancels sockets, not resolvers, so the
-// resolve is raced against the connect's deadline here by hand.
-template <class Stream>
-asio::awaitable<std::tuple<std::error_code, asio::ip::tcp::resolver::results_type>>
-basic_connection<Stream>::resolve_op(const std::string& host, std::uint16_t port) {
-  asio::ip::tcp::resolver resolver(executor_);
-  // The wait's handler may run after the resolve ended (an expiry queued
-  // meanwhile): it touches the resolver only while `resolving` says so.
-  std::optional<asio::steady_timer> resolve_timer;
-  const auto resolving = std::make_shared<bool>(true);
-  if (deadline_) {
-    resolve_timer.emplace(executor_, *deadline_);
-    resolve_timer->async_wait([&resolver, resolving](std::error_code ec) {
-      if (!ec && *resolving) resolver.cancel();
-    });
-  }
-  auto [ec, results] = co_await resolver.async_resolve(host, std::to_string(port), detail::as_result);
-  *resolving = false;
-  const bool expired = resolve_timer && resolve_timer->expiry() <= clock::now();
-  if (resolve_timer) resolve_timer->cancel();
-  if (ec == asio::error::operation_aborted && expired) ec = make_error_code(std::errc::timed_out);
-  co_return std::tuple{detail::os_error(ec), std::move(results)};
-}
-
 template <class Stream>
 asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(
     std::string host, std::uint16_t port, std::optional<detail::tunnel_plan> tunnel, std::string unix_path) {
@@ -250,15 +227,15 @@ asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(
     if (ec) co_return fail(detail::os_error(ec));
     end_phase(&connect_timings::connect);
   } else {
-    // An address literal needs no resolver: no lookup on the resolver's
-    // thread, no hop back from it.
+    // An address literal needs no resolver: no lookup, no hop to the
+    // resolver and back.
     std::error_code not_literal;
     const asio::ip::address literal = asio::ip::make_address(host_, not_literal);
-    asio::ip::tcp::resolver::results_type endpoints;
+    std::vector<asio::ip::tcp::endpoint> endpoints;
     if (not_literal) {
-      auto [lookup_error, results] = co_await resolve_op(host_, port);
-      if (lookup_error) co_return fail(lookup_error);
-      endpoints = std::move(results);
+      resolution found = co_await detail::resolve_within(executor_, options_.resolver, host_, port, deadline_);
+      if (found.error) co_return fail(found.error);
+      endpoints = std::move(found.endpoints);
     }
     end_phase(&connect_timings::resolve);
 
@@ -266,8 +243,7 @@ asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(
     // several race, IPv6 and IPv4 alternating (Happy Eyeballs).
     ec = make_error_code(asio::error::host_not_found);
     if (!not_literal || endpoints.size() == 1) {
-      const asio::ip::tcp::endpoint endpoint = not_literal ? endpoints.begin()->endpoint()
-                                                           : asio::ip::tcp::endpoint(literal, port_);
+      const asio::ip::tcp::endpoint endpoint = not_literal ? endpoints.front() : asio::ip::tcp::endpoint(literal, port_);
       auto& sock = socket();
       sock.open(endpoint.protocol(), ec);
       if (!ec && options_.source_address) sock.bind(*options_.source_address, ec);
@@ -280,16 +256,13 @@ asio::awaitable<std::error_code> basic_connection<Stream>::connect_op(
         ec = disarm(connect_error);
       }
     } else if (!endpoints.empty()) {
-      std::vector<asio::ip::tcp::endpoint> addresses;
-      addresses.reserve(endpoints.size());
-      for (const auto& entry : endpoints) addresses.push_back(entry.endpoint());
       detail::racing_options racing;
       racing.attempt_delay = options_.happy_eyeballs_delay;
       racing.deadline = deadline_;
       racing.source_address = &options_.source_address;
       racing.on_connecting = &options_.on_connecting;
       asio::ip::tcp::endpoint connected;
-      const auto order = detail::interleaved(addresses);
+      const auto order = detail::interleaved(endpoints);
       ec = detail::os_error(co_await detail::connect_first(order, racing, socket(), connected));
       if (options_.timings) options_.timings->remote = connected;
     }
@@ -425,9 +398,11 @@ asio::awaitable<std::error_code> basic_connection<Stream>::open_socks5(const det
   if (!not_literal) {
     detail::write_socks5_connect(request, literal, tunnel.port);
   } else if (tunnel.resolve_locally) {
-    auto [ec, results] = co_await resolve_op(tunnel.host, tunnel.port);
-    if (ec) co_return ec;
-    detail::write_socks5_connect(request, results.begin()->endpoint().address(), tunnel.port);
+    resolution found =
+        co_await detail::resolve_within(executor_, options_.resolver, tunnel.host, tunnel.port, deadline_);
+    if (found.error) co_return found.error;
+    if (found.endpoints.empty()) co_return make_error_code(asio::error::host_not_found);
+    detail::write_socks5_connect(request, found.endpoints.front().address(), tunnel.port);
   } else {
     detail::write_socks5_connect(request, tunnel.host, tunnel.port);  // fits: checked at the start
   }
