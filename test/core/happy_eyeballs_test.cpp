@@ -13,7 +13,9 @@
 #include <chrono>
 #include <vector>
 
+#include "httpc/connection.hpp"
 #include "httpc/detail/happy_eyeballs.hpp"
+#include "httpc/resolver.hpp"
 #include "support/coroutines.hpp"
 
 namespace {
@@ -139,4 +141,39 @@ TEST_CASE("happy eyeballs: the first to connect wins when both answer") {
   CHECK_FALSE(o.ec);
   CHECK(o.connected == first.local_endpoint());
   CHECK(o.tried.size() == 1);  // it answered within the head start
+}
+
+namespace {
+
+// A hook that answers every name with these addresses, in this order.
+struct fixed_answer : httpc::resolver {
+  std::vector<tcp::endpoint> endpoints;
+  asio::awaitable<httpc::resolution> resolve(std::string, std::uint16_t) override {
+    co_return httpc::resolution{{}, endpoints, {}};
+  }
+};
+
+}  // namespace
+
+TEST_CASE("happy eyeballs: through the core's connect, a name whose IPv6 address never answers") {
+  black_hole hole(v6);
+  asio::io_context io;
+  tcp::acceptor good(io, tcp::endpoint(v4, 0));
+  auto answer = std::make_shared<fixed_answer>();
+  answer->endpoints = {hole.endpoint(), good.local_endpoint()};
+  httpc::connect_timings timings;
+  run_bounded([&]() -> asio::awaitable<void> {
+    httpc::connection_options options;
+    options.resolver = answer;
+    options.happy_eyeballs_delay = 100ms;
+    options.timings = &timings;
+    httpc::connection c(co_await asio::this_coro::executor, options);
+    const auto start = steady::now();
+    co_await c.async_connect("dual.test", good.local_endpoint().port());
+    const auto took = steady::now() - start;
+    CHECK(c.is_open());
+    CHECK(took >= 90ms);
+    CHECK(took < 2s);
+  });
+  CHECK(timings.remote == good.local_endpoint());
 }
