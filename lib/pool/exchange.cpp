@@ -98,24 +98,25 @@ asio::awaitable<void> decode_all_on(any_response& body, decoding_body& b, std::s
   ec = co_await decode_all(body, b, limit, all);
 }
 
-// A new connection: to the origin; through a SOCKS5 proxy; to an HTTP
-// proxy, for a plain request; or through its CONNECT tunnel, for a TLS one
-// (the proxy's credentials go in the CONNECT, never through the tunnel).
+// A new connection: to the origin; over a Unix socket; through a SOCKS5
+// proxy; to an HTTP proxy, for a plain request; or through its CONNECT
+// tunnel, for a TLS one (the proxy's credentials go in the CONNECT, never
+// through the tunnel).
 asio::awaitable<std::error_code> open(any_connection& c, const exchange& x) {
   const url& to = *x.target;
-  if (!x.proxy) co_return co_await c.async_connect(to.host, to.port, use_error_codes);
-  if (x.proxy->kind == route_kind::unix_socket)
-    co_return co_await c.async_connect_unix(x.proxy->host, to.host, to.port, use_error_codes);
-  if (x.proxy->kind != route_kind::http)
-    co_return co_await c.async_connect_socks5(x.proxy->host, x.proxy->port, to.host, to.port, x.proxy->socks,
+  if (!x.route) co_return co_await c.async_connect(to.host, to.port, use_error_codes);
+  if (x.route->kind == route_kind::unix_socket)
+    co_return co_await c.async_connect_unix(x.route->host, to.host, to.port, use_error_codes);
+  if (x.route->kind != route_kind::http)
+    co_return co_await c.async_connect_socks5(x.route->host, x.route->port, to.host, to.port, x.route->socks,
                                               use_error_codes);
-  if (!to.is_tls()) co_return co_await c.async_connect(x.proxy->host, x.proxy->port, use_error_codes);
+  if (!to.is_tls()) co_return co_await c.async_connect(x.route->host, x.route->port, use_error_codes);
   // HTTP/1.1 asks for Host in every request, CONNECT included (RFC 9112 §3.2).
   const bool ipv6 = to.host.find(':') != std::string::npos;
   Headers connect_fields{
       {"Host", (ipv6 ? '[' + to.host + ']' : to.host) + ':' + std::to_string(to.port)}};
-  if (!x.proxy->authorization.empty()) connect_fields.emplace_back("Proxy-Authorization", x.proxy->authorization);
-  co_return co_await c.async_connect_tunnel(x.proxy->host, x.proxy->port, to.host, to.port, connect_fields,
+  if (!x.route->authorization.empty()) connect_fields.emplace_back("Proxy-Authorization", x.route->authorization);
+  co_return co_await c.async_connect_tunnel(x.route->host, x.route->port, to.host, to.port, connect_fields,
                                             use_error_codes);
 }
 
@@ -124,10 +125,10 @@ asio::awaitable<std::error_code> open(any_connection& c, const exchange& x) {
 // fields have some.
 asio::awaitable<std::error_code> send_to_proxy(any_connection& c, const exchange& x) {
   const std::string absolute = x.target->text();
-  if (x.proxy->authorization.empty() || find_header(*x.headers, "Proxy-Authorization"))
+  if (x.route->authorization.empty() || find_header(*x.headers, "Proxy-Authorization"))
     co_return co_await c.async_request(x.method, absolute, *x.body, *x.headers, use_error_codes);
   Headers fields = *x.headers;
-  fields.emplace_back("Proxy-Authorization", x.proxy->authorization);
+  fields.emplace_back("Proxy-Authorization", x.route->authorization);
   co_return co_await c.async_request(x.method, absolute, *x.body, fields, use_error_codes);
 }
 
@@ -162,7 +163,7 @@ asio::awaitable<void> run_exchange(pooled_connection& slot, exchange& x) {
   settings.write_timeout = either(wanted.write_timeout, x.defaults->write_timeout);
   settings.read_timeout = either(wanted.read_timeout, x.defaults->read_timeout);
   // Through SOCKS, as through a tunnel, the request is the origin's own.
-  if (x.proxy && x.proxy->kind == route_kind::http && !x.target->is_tls())
+  if (x.route && x.route->kind == route_kind::http && !x.target->is_tls())
     x.ec = co_await send_to_proxy(c, x);
   else
     x.ec = co_await c.async_request(x.method, x.target->target, *x.body, *x.headers, use_error_codes);

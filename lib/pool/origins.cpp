@@ -48,9 +48,9 @@ asio::ssl::context* pool_state::context_for(const url& target, const request_opt
   return &*own_tls_;
 }
 
-origin& pool_state::origin_for(const url& target, const connection_route* proxy, asio::ssl::context* tls) {
+origin& pool_state::origin_for(const url& target, const connection_route* route, asio::ssl::context* tls) {
   SSL_CTX* native = tls ? tls->native_handle() : nullptr;
-  const std::string_view through = proxy ? std::string_view(proxy->identity) : std::string_view();
+  const std::string_view through = route ? std::string_view(route->identity) : std::string_view();
   const auto found = origins_.find(origin_view{target.scheme, target.host, target.port, native, through});
   if (found != origins_.end()) {
     origin& o = *found->second;
@@ -177,13 +177,13 @@ void pool_state::serve_queue() {
   }
 }
 
-bool pool_state::try_acquire(const url& target, const connection_route* proxy, const request_options& request,
+bool pool_state::try_acquire(const url& target, const connection_route* route, const request_options& request,
                              bool fresh, acquired& out) {
   const std::lock_guard lock(mutex_);
-  return try_acquire_locked(target, proxy, request, fresh, out);
+  return try_acquire_locked(target, route, request, fresh, out);
 }
 
-bool pool_state::try_acquire_locked(const url& target, const connection_route* proxy, const request_options& request,
+bool pool_state::try_acquire_locked(const url& target, const connection_route* route, const request_options& request,
                                     bool fresh, acquired& out) {
   if (closed_) {
     out.ec = asio::error::operation_aborted;
@@ -192,7 +192,7 @@ bool pool_state::try_acquire_locked(const url& target, const connection_route* p
   const auto now = clock::now();
   if (now >= next_expiry_) sweep(now);
   asio::ssl::context* const tls = context_for(target, request);
-  origin& o = origin_for(target, proxy, tls);
+  origin& o = origin_for(target, route, tls);
   if (o.waiting != 0) return false;  // first come, first served
   auto c = take(o, tls, fresh, now);
   if (!c) return false;
@@ -206,17 +206,17 @@ void pool_state::grant(std::unique_ptr<pooled_connection> c, acquired& out) {
   out.connection = lease(c.release(), lease_return{shared_from_this()});
 }
 
-asio::awaitable<void> pool_state::acquire(const url& target, const connection_route* proxy,
+asio::awaitable<void> pool_state::acquire(const url& target, const connection_route* route,
                                           const request_options& request, bool fresh, acquired& out) {
   // Cancellation is handled in the queue, which it keeps consistent. Inline
   // this is the caller's coroutine: its own setting comes back after.
   const bool throws = co_await asio::this_coro::throw_if_cancelled();
   co_await asio::this_coro::throw_if_cancelled(false);
-  co_await wait_for_slot(target, proxy, request, fresh, out);
+  co_await wait_for_slot(target, route, request, fresh, out);
   co_await asio::this_coro::throw_if_cancelled(throws);
 }
 
-asio::awaitable<void> pool_state::wait_for_slot(const url& target, const connection_route* proxy,
+asio::awaitable<void> pool_state::wait_for_slot(const url& target, const connection_route* route,
                                                 const request_options& request, bool fresh, acquired& out) {
   const auto state = co_await asio::this_coro::cancellation_state;
   asio::steady_timer timer(home);
@@ -230,9 +230,9 @@ asio::awaitable<void> pool_state::wait_for_slot(const url& target, const connect
     // Tried again under the lock that a give-back takes: one that came
     // since the caller's try either left a slot here or sees this waiter.
     const std::lock_guard lock(mutex_);
-    if (try_acquire_locked(target, proxy, request, fresh, out)) co_return;
+    if (try_acquire_locked(target, route, request, fresh, out)) co_return;
     w.tls = context_for(target, request);
-    w.home = &origin_for(target, proxy, w.tls);
+    w.home = &origin_for(target, route, w.tls);
     position = queue_.insert(queue_.end(), &w);
     ++w.home->waiting;
     ++queued_;

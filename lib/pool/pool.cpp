@@ -70,8 +70,8 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
     if (decode != codings::none && !find_header(spec.headers, "Accept-Encoding"))
       spec.headers.emplace_back("Accept-Encoding", accept_encoding(decode));
   }
-  std::unique_ptr<connection_route> own_proxy;
-  const connection_route* proxy = nullptr;
+  std::unique_ptr<connection_route> own_route;
+  const connection_route* route = nullptr;
   std::shared_ptr<bool> pulled;  // for a streaming body only
   request_body body = watched(std::move(spec.body), pulled);
   url& current = spec.target;  // changed by redirects
@@ -80,11 +80,11 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
 
   for (;;) {
     // Again after a redirect: the environment's proxy depends on the target.
-    if (const std::error_code ec = route_for(current, spec.options, own_proxy, proxy)) co_return ec;
+    if (const std::error_code ec = route_for(current, spec.options, own_route, route)) co_return ec;
     exchange x;
     x.method = spec.method_now();
     x.target = &current;
-    x.proxy = proxy;
+    x.route = route;
     x.body = &body;
     x.headers = &spec.headers;
     x.options = &spec.options;
@@ -102,9 +102,9 @@ asio::awaitable<std::error_code> pool_state::perform_once(request_spec& spec, bo
     for (unsigned attempt_number = 0;; ++attempt_number) {
       acquired got;
       const bool fresh = attempt_number != 0;
-      if (!try_acquire(current, proxy, spec.options, fresh, got)) {
+      if (!try_acquire(current, route, spec.options, fresh, got)) {
         const auto queue_start = clock::now();
-        if (const std::error_code ec = co_await run_on(home, acquire(current, proxy, spec.options, fresh, got)))
+        if (const std::error_code ec = co_await run_on(home, acquire(current, route, spec.options, fresh, got)))
           got.ec = ec;
         timings.queued += clock::now() - queue_start;
       }
@@ -362,8 +362,8 @@ request_ptr<Response> make(std::string_view method, const Target& target, reques
   std::error_code url_error;
   try {
     return request_ptr<Response>(new (memory) request<Response>{
-        request_spec{std::string(method), false, parsed(target, url_error, options), url_error, std::move(body), headers,
-                     std::move(options)},
+        request_spec{std::string(method), false, parsed(target, url_error, options), url_error, std::move(body),
+                     headers, std::move(options)},
         Response{}, request_timings{}});
   } catch (...) {
     allocator.deallocate(memory, 1);

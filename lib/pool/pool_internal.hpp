@@ -112,13 +112,14 @@ std::unique_ptr<connection_route> unix_route(std::string_view path);
 
 // TLS origins differ by their context's SSL_CTX, which the origin holds a
 // reference to: no other context can have that address while it exists.
-// Connections through a proxy are apart from direct ones, and per proxy.
+// Connections through a proxy or a Unix socket are apart from direct ones,
+// and per route.
 struct origin_key {
   std::string scheme;
   std::string host;
   std::uint16_t port = 0;
   const SSL_CTX* tls = nullptr;
-  std::string proxy;  // connection_route::identity; empty: direct
+  std::string route;  // connection_route::identity; empty: TCP to the origin
 };
 
 // An origin_key's parts without owning them: a lookup builds no strings.
@@ -127,7 +128,7 @@ struct origin_view {
   std::string_view host;
   std::uint16_t port = 0;
   const SSL_CTX* tls = nullptr;
-  std::string_view proxy;
+  std::string_view route;
 };
 
 // The cheap parts first.
@@ -135,10 +136,10 @@ struct origin_order {
   using is_transparent = void;
   static auto parts(const origin_key& k) noexcept {
     return std::tuple(k.port, k.tls, std::string_view(k.host), std::string_view(k.scheme),
-                      std::string_view(k.proxy));
+                      std::string_view(k.route));
   }
   static auto parts(const origin_view& k) noexcept {
-    return std::tuple(k.port, k.tls, k.host, k.scheme, k.proxy);
+    return std::tuple(k.port, k.tls, k.host, k.scheme, k.route);
   }
   template <class A, class B>
   bool operator()(const A& a, const B& b) const noexcept {
@@ -206,11 +207,11 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   /// A slot of the origin of `target`: an idle connection, a new one, or
   /// one given back while the request waited in the queue. `fresh`: never
   /// a kept-alive one. On `home`.
-  asio::awaitable<void> acquire(const url& target, const connection_route* proxy, const request_options& request,
+  asio::awaitable<void> acquire(const url& target, const connection_route* route, const request_options& request,
                                 bool fresh, acquired& out);
   /// As acquire, when a slot (or the pool's closing) needs no wait: false
   /// when the request must queue. From any thread.
-  bool try_acquire(const url& target, const connection_route* proxy, const request_options& request, bool fresh,
+  bool try_acquire(const url& target, const connection_route* route, const request_options& request, bool fresh,
                    acquired& out);
   /// The end of a lease, from any thread: the slot back, served to a
   /// waiter at home when there is one.
@@ -256,16 +257,16 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
 
  private:
   // The private functions below but wait_for_slot run with `mutex_` held.
-  bool try_acquire_locked(const url& target, const connection_route* proxy, const request_options& request, bool fresh,
+  bool try_acquire_locked(const url& target, const connection_route* route, const request_options& request, bool fresh,
                           acquired& out);
   // A slot back: kept when its connection can take another request.
   void give_back(std::unique_ptr<pooled_connection> c);
-  asio::awaitable<void> wait_for_slot(const url& target, const connection_route* proxy, const request_options& request,
+  asio::awaitable<void> wait_for_slot(const url& target, const connection_route* route, const request_options& request,
                                       bool fresh, acquired& out);
   void grant(std::unique_ptr<pooled_connection> c, acquired& out);
 
   asio::ssl::context* context_for(const url& target, const request_options& request);
-  origin& origin_for(const url& target, const connection_route* proxy, asio::ssl::context* tls);
+  origin& origin_for(const url& target, const connection_route* route, asio::ssl::context* tls);
   void forget_if_unused(origin& o);
   void keep_session_locked(pooled_connection& c);
   std::unique_ptr<pooled_connection> take(origin& o, asio::ssl::context* tls, bool fresh, clock::time_point now);
@@ -302,7 +303,7 @@ struct exchange {
   // In.
   std::string_view method;
   const url* target = nullptr;
-  const connection_route* proxy = nullptr;  // null: direct
+  const connection_route* route = nullptr;  // null: TCP to the origin
   request_body* body = nullptr;
   const Headers* headers = nullptr;
   const request_options* options = nullptr;

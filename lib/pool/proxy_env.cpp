@@ -175,8 +175,10 @@ environment process_environment() {
 
 environment proxy_environment_snapshot() {
   std::vector<std::pair<std::string, std::string>> values;
-  for (const char* name : {"http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"})
+  for (const char* name :
+       {"http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"}) {
     if (const char* value = std::getenv(name)) values.emplace_back(name, value);
+  }
   return [values = std::move(values)](std::string_view name) -> std::optional<std::string> {
     for (const auto& [known, value] : values)
       if (known == name) return value;
