@@ -1,4 +1,5 @@
-// A proxy setting read once into what the pool's requests need of it.
+// The routes of the pool's connections: a proxy setting, or a Unix socket's
+// path, read once into what the requests that take them need.
 
 #include "pool_internal.hpp"
 
